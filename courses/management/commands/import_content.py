@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.content_errors import ContentErrors
+from courses.importer import build_plan, apply_plan
+
+
+class Command(BaseCommand):
+    help = "Import content/ (notes, course.yaml, facts.yaml) into the database; idempotent and atomic."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--check", action="store_true", help="Validate only; write nothing.")
+        parser.add_argument("--content-dir", default=None, help="Defaults to settings.CONTENT_DIR.")
+
+    def handle(self, *args, check: bool, content_dir: str | None, **options):
+        from pathlib import Path
+
+        root = Path(content_dir) if content_dir else settings.CONTENT_DIR
+        try:
+            plan = build_plan(root)
+        except ContentErrors as exc:
+            for error in exc.errors:
+                self.stderr.write(f"error: {error}")
+            raise CommandError(f"{len(exc.errors)} error(s) in content; nothing was imported") from None
+        for section in plan.unplaced:
+            self.stdout.write(
+                f"unplaced: {section.note.filename}:{section.section.line} "
+                f"{' › '.join(section.section.path)} ({section.placement_detail})"
+            )
+        placed = len(plan.assembly.sections) - len(plan.unplaced)
+        counts = (f"{len(plan.notes)} notes, {len(plan.outline.lessons)} lessons, "
+                  f"{placed} sections placed, {len(plan.unplaced)} unplaced, {len(plan.facts)} facts")
+        if check:
+            self.stdout.write(f"content OK: {counts}")
+            return
+        result = apply_plan(plan)
+        self.stdout.write(f"imported {counts}: {result.summary()}")
