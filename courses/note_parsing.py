@@ -86,7 +86,7 @@ def detect_shape(text: str) -> str:
         elif line.startswith(("    ", "\t")):
             indented_plain += 1
     # Outlines are mostly indented plain lines with (almost) no list markers.
-    if indented_plain >= 5 and indented_plain > 3 * bullets:
+    if indented_plain >= 3 and indented_plain > 3 * bullets:
         return "outline"
     return "markdown"
 

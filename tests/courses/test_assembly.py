@@ -1,0 +1,82 @@
+"""Merging and de-duplication across notes, on small notes written for the test."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from courses.assembly import NoteInput, assemble
+from courses.facts import FactSpec, Pattern, find_mentions
+from courses.note_parsing import parse_note
+from courses.outline import LessonSpec, ModuleSpec, Outline, SourceSpec
+
+TIMEOUT = FactSpec(
+    key="lambda.timeout.max", label="Maximum Lambda timeout", service="lambda", value=Decimal(900),
+    unit="s", display="900 seconds (15 minutes)", since="", verified=dt.date(2026, 11, 22),
+    reference="https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html", note="",
+    patterns=[Pattern(re.compile(r"(?P<value>\d+)\s*(?P<unit>minutes?|mins?|mn|s)\b", re.I), "", 1)],
+)
+MEMORY = FactSpec(
+    key="lambda.memory.max", label="Maximum Lambda memory", service="lambda", value=Decimal(10240),
+    unit="MB", display="10,240 MB (10 GB)", since="December 2020", verified=dt.date(2026, 11, 22),
+    reference="https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html", note="",
+    patterns=[Pattern(re.compile(r"(?P<value>\d+)\s*(?P<unit>GB)\b", re.I), "", 1)],
+)
+
+NOTES = {
+    "a.md": "## Limits\n- Limited by time - short executions (up to 15 minutes)\n- Memory up to 10GB\n",
+    "b.md": "## Limits\n- Max 15 mins runtime\n- At most 3GB of memory\n",
+    "c.txt": "Content-Type: text/x-zim-wiki\n\n====== P ======\n==== Limits ====\n* Limited by time - 15mn max\n",
+    "d.md": "## Limits\n- `900s (15 minute) function timeout`\n- Functions run in a runtime environment\n",
+}
+
+
+def build(notes=NOTES):
+    outline = Outline(
+        title="t", sources=[SourceSpec(f, f"Note {f[0].upper()}", 1) for f in notes],
+        modules=[ModuleSpec("lambda", "Lambda", "", 1)],
+        lessons=[LessonSpec("lambda-limits", "lambda", "Lambda limits", "", ["Limits"], [], 1)],
+    )
+    inputs = []
+    for order, (name, text) in enumerate(notes.items()):
+        parsed = parse_note(name, text)
+        inputs.append(NoteInput(name, f"Note {name[0].upper()}", order, "x", parsed,
+                                find_mentions(parsed.lines, [TIMEOUT, MEMORY])))
+    return assemble(outline, inputs)
+
+
+def test_fifteen_minutes_stated_four_ways_collapses_into_one_point_with_every_source():
+    result = build()
+    (point,) = [p for p in result.merged_points if "15" in p.text]
+    assert point.text == "Limited by time - short executions (up to 15 minutes)"
+    assert [(s.note.filename, line, words) for s, line, words in point.sources] == [
+        ("a.md", 2, "Limited by time - short executions (up to 15 minutes)"),
+        ("b.md", 2, "Max 15 mins runtime"),
+        ("c.txt", 5, "Limited by time - 15mn max"),
+        ("d.md", 2, "900s (15 minute) function timeout"),
+    ]
+    by_note = {s.note.filename: s for s in result.sections}
+    assert "Max 15 mins runtime" not in by_note["b.md"].html_merged
+    assert "Max 15 mins runtime" in by_note["b.md"].html_source  # "by source" keeps every word
+    assert "Also in: Note B › Limits; Note C › P › Limits; Note D › Limits" in by_note["a.md"].html_merged
+
+
+def test_different_values_are_not_merged_and_the_stale_one_gets_a_callout():
+    result = build()
+    assert not [p for p in result.merged_points if "GB" in p.text]
+    by_note = {s.note.filename: s for s in result.sections}
+    assert "At most 3GB of memory" in by_note["b.md"].html_merged
+    assert ("This note says 3 GB; since December 2020 the maximum Lambda memory is 10,240 MB (10 GB)"
+            in by_note["b.md"].html_merged)
+    assert "fact-callout" not in by_note["a.md"].html_merged
+
+
+def test_merged_order_follows_alias_order_then_note_order():
+    result = build()
+    placed = sorted((s for s in result.sections if s.lesson), key=lambda s: s.lesson_order)
+    assert [s.note.filename for s in placed] == ["a.md", "b.md", "c.txt", "d.md"]
+    assert {s.group_title for s in placed} == {"Limits"}
+
+
+def test_unrelated_statements_stay_separate():
+    result = build({"a.md": "## Limits\n- Pay per request\n", "b.md": "## Limits\n- Scales automatically with load\n"})
+    assert result.merged_points == []

@@ -1,0 +1,120 @@
+import pytest
+from django.urls import reverse
+
+from courses.models import Lesson, LessonProgress, Module
+
+
+@pytest.mark.parametrize("url", ["/", "/lessons/lambda-limits/", "/search/?q=lambda", "/instructor/report/"])
+def test_anonymous_users_are_sent_to_log_in(client, course, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next={url.replace('?', '%3F').replace('=', '%3D')}"
+
+
+def test_learner_gets_403_on_the_content_report(client, course, learner):
+    client.force_login(learner)
+    response = client.get("/instructor/report/")
+    assert response.status_code == 403
+    assert "This page is for instructors." in response.content.decode()
+    assert client.post("/instructor/reimport/").status_code == 403
+
+
+def test_instructor_sees_conflicts_stale_mentions_and_images(client, course, instructor):
+    client.force_login(instructor)
+    page = client.get("/instructor/report/").content.decode()
+    assert "Conflicts between notes" in page
+    assert "“At most 3GB of memory per execution”" not in page  # the report quotes the matched text
+    assert "002_528d006fabd1e573.txt:45" in page
+    assert "images/apigateway-lambda.png" in page
+    assert "remote, not fetched" in page
+
+
+def test_course_page_lists_modules_lessons_and_progress(client, course, learner):
+    lesson = Lesson.objects.get(slug="lambda-limits")
+    LessonProgress.objects.create(user=learner, lesson=lesson, completed_at="2026-11-22T10:00:00Z")
+    client.force_login(learner)
+    page = client.get("/").content.decode()
+    total = Lesson.objects.count()
+    assert f'<strong data-testid="progress-count">1 of {total}</strong>' in page
+    for module in Module.objects.all():
+        assert module.title in page
+
+
+def test_lesson_page_merged_and_by_source(client, course, learner):
+    client.force_login(learner)
+    lesson = Lesson.objects.get(slug="lambda-limits")
+    merged = client.get(lesson.get_absolute_url()).content.decode()
+    assert "<h1>Lambda limits</h1>" in merged
+    assert "This note says 3 GB; since December 2020" in merged
+    assert "Also in:" in merged
+    by_source = client.get(lesson.get_absolute_url() + "?view=source").content.decode()
+    notes = {s.note.title for s in lesson.sections.select_related("note")}
+    for title in notes:
+        assert f"<h2>{title}</h2>" in by_source
+    assert by_source.count('class="source"') == len(notes)
+
+
+def test_mark_done_and_undo(client, course, learner, other_learner):
+    client.force_login(learner)
+    lesson = Lesson.objects.get(slug="lambda-limits")
+    response = client.post(reverse("courses:mark_done", args=[lesson.slug]), {"done": "1"})
+    assert response.url == lesson.get_absolute_url()
+    client.post(reverse("courses:mark_done", args=[lesson.slug]), {"done": "1"})  # idempotent
+    assert list(LessonProgress.objects.values_list("user__username", "lesson__slug")) == [("lena", "lambda-limits")]
+    assert 'data-testid="done-state"' in client.get(lesson.get_absolute_url()).content.decode()
+    client.force_login(other_learner)
+    assert 'data-testid="done-state"' not in client.get(lesson.get_absolute_url()).content.decode()
+    client.force_login(learner)
+    client.post(reverse("courses:mark_done", args=[lesson.slug]), {"done": "0"})
+    assert LessonProgress.objects.count() == 0
+
+
+def test_mark_done_needs_post_and_unknown_lesson_is_404(client, course, learner):
+    client.force_login(learner)
+    assert client.get(reverse("courses:mark_done", args=["lambda-limits"])).status_code == 405
+    assert client.get("/lessons/no-such-lesson/").status_code == 404
+
+
+def test_search_highlights_matches(client, course, learner):
+    client.force_login(learner)
+    page = client.get("/search/?q=ephemeral").content.decode()
+    assert "<mark>" in page
+    empty = client.get("/search/?q=zzqqxx").content.decode()
+    assert "0 lessons match <strong>zzqqxx</strong>." in empty
+    script = client.get("/search/?q=%3Cscript%3E").content.decode()
+    assert "<script>" not in script
+
+
+def _lessons(n: int) -> None:
+    module = Module.objects.create(slug="m", title="M", order=0)
+    for i in range(n):
+        Lesson.objects.create(module=module, slug=f"l{i}", title=f"L{i}", order=i, search_text="zebrafish text")
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_course_page_query_count_is_constant(client, learner, django_assert_num_queries, count):
+    _lessons(count)
+    client.force_login(learner)
+    # session, user, 2 x permissions (instructor link), modules, lessons (prefetch), progress
+    with django_assert_num_queries(7):
+        assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_search_query_count_is_constant(client, learner, django_assert_num_queries, count):
+    _lessons(count)
+    client.force_login(learner)
+    # session, user, 2 x permissions (instructor link), lessons with modules
+    with django_assert_num_queries(5):
+        page = client.get("/search/?q=zebrafish").content.decode()
+    assert page.count('<p class="snippet">') == count
+
+
+def test_lesson_page_query_count_is_the_same_for_small_and_large_lessons(client, course, learner, django_assert_num_queries):
+    client.force_login(learner)
+    sizes = sorted(Lesson.objects.all(), key=lambda lesson: lesson.sections.count())
+    for lesson in (sizes[0], sizes[-1]):
+        # session, user, lesson, sections+notes, modules, lessons (prefetch), progress,
+        # 2 x permissions (instructor link)
+        with django_assert_num_queries(9):
+            assert client.get(lesson.get_absolute_url()).status_code == 200
