@@ -20,13 +20,35 @@ def main() -> int:
     port = env_int("PORT", 8000, minimum=1)
     host = os.environ.get("HOST", "127.0.0.1")
     commands = {
-        "worker": [str(BIN / "celery"), "-A", "config", "worker", "--loglevel=INFO",
-                   "--concurrency=1", "--without-gossip", "--without-mingle"],
-        "web": [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"{host}:{port}",
-                "--workers", "2", "--threads", "4", "--access-logfile", "-"],
+        "worker": [
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        "web": [
+            str(BIN / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+        ],
     }
-    children = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
-    print(f"Coldstart is serving on http://{host}:{port}/ (Ctrl-C stops web and worker)", flush=True)
+    children = {
+        name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()
+    }
+    print(
+        f"Coldstart is serving on http://{host}:{port}/ (Ctrl-C stops web and worker)", flush=True
+    )
 
     stopping = False
 

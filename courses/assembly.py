@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from courses.facts import FactSpec, Mention
+from courses.facts import Mention
 from courses.note_parsing import Block, ParsedNote, Section
 from courses.note_rendering import ImageRef, blocks_plain, inline_plain, render_blocks
 from courses.outline import LessonSpec, Outline
@@ -109,7 +109,8 @@ def route_section(
         if path[-len(wanted) :] == wanted:
             if not placement.lesson:
                 return None, "unplaced", f"left unplaced by course.yaml line {placement.line}", 0
-            return placement.lesson, "explicit", f"course.yaml line {placement.line}", 0
+            # After the alias groups, under the section's own heading.
+            return placement.lesson, "explicit", f"course.yaml line {placement.line}", 10_000
     for lesson in outline.lessons:
         for index, alias in enumerate(lesson.headings):
             wanted = [normalize(p) for p in alias.split(">")]
@@ -137,14 +138,61 @@ def route_section(
 # --- statements and duplicates -----------------------------------------------------------------
 
 _STOP = set(
-    "a an the of to in on for and or is are be by with as at it its this that from can up per "
-    "you we our your not no max maximum min minimum only".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "be",
+        "by",
+        "with",
+        "as",
+        "at",
+        "it",
+        "its",
+        "this",
+        "that",
+        "from",
+        "can",
+        "up",
+        "per",
+        "you",
+        "we",
+        "our",
+        "your",
+        "not",
+        "no",
+        "max",
+        "maximum",
+        "min",
+        "minimum",
+        "only",
+    ]
 )
 _SYNONYMS = {
-    "mins": "min", "minute": "min", "minutes": "min", "mn": "min",
-    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
-    "gb": "gb", "gbs": "gb", "mb": "mb", "kb": "kb",
-    "functions": "function", "executions": "execution", "requests": "request",
+    "mins": "min",
+    "minute": "min",
+    "minutes": "min",
+    "mn": "min",
+    "sec": "s",
+    "secs": "s",
+    "second": "s",
+    "seconds": "s",
+    "gb": "gb",
+    "gbs": "gb",
+    "mb": "mb",
+    "kb": "kb",
+    "functions": "function",
+    "executions": "execution",
+    "requests": "request",
 }
 
 
@@ -165,10 +213,20 @@ class _Statement:
     extra: list[tuple[SectionResult, int, str]] = field(default_factory=list)
 
 
+def _numbers(tokens: set[str]) -> set[str]:
+    return {t for t in tokens if t[0].isdigit()}
+
+
 def _is_duplicate(a: _Statement, b: _Statement) -> bool:
+    if a.section.note is b.section.note:
+        # Within one note only a verbatim repeat in another section counts (note 002 repeats
+        # whole paragraphs under two headings); a note's own list stays as written.
+        return a.section is not b.section and a.tokens == b.tokens and len(a.tokens) >= 3
     if a.facts and a.facts == b.facts and max(a.words, b.words) <= SHORT_STATEMENT_WORDS:
         return True
-    if min(len(a.tokens), len(b.tokens)) < 3:
+    if min(len(a.tokens), len(b.tokens)) < 3 or _numbers(a.tokens) != _numbers(b.tokens):
+        # Different numbers are different claims ("512MB" vs "512MB to 10GB"), however
+        # similar the words: keep both so the newer value is not hidden.
         return False
     overlap = len(a.tokens & b.tokens) / len(a.tokens | b.tokens)
     return overlap >= WORD_OVERLAP
@@ -225,13 +283,20 @@ def assemble(outline: Outline, notes: list[NoteInput]) -> Assembly:
             body = blocks_plain(section.blocks, note.parsed.shape)
             lesson, kind, detail, alias_index = route_section(outline, note, section, body)
             result = SectionResult(
-                note=note, section=section, order=order, anchor=anchor, lesson=lesson,
-                placement=kind, placement_detail=detail, alias_index=alias_index,
+                note=note,
+                section=section,
+                order=order,
+                anchor=anchor,
+                lesson=lesson,
+                placement=kind,
+                placement_detail=detail,
+                alias_index=alias_index,
                 text=body,
             )
             by_line = _mentions_by_line(note, section)
             result.html_source, result.images = render_blocks(
-                section.blocks, note.parsed.shape,
+                section.blocks,
+                note.parsed.shape,
                 annotate=lambda b, by_line=by_line: _callouts(b, by_line),
             )
             sections.append(result)
@@ -251,7 +316,8 @@ def assemble(outline: Outline, notes: list[NoteInput]) -> Assembly:
             result.lesson_order = position
             result.group_title = (
                 lesson_titles[lesson.slug].headings[result.alias_index]
-                if result.placement == "heading" else result.section.heading
+                if result.placement == "heading"
+                else result.section.heading
             )
             skip[id(result)] = set()
             mentions = result.note.mentions
@@ -262,14 +328,15 @@ def assemble(outline: Outline, notes: list[NoteInput]) -> Assembly:
                     continue
                 statement = _Statement(
                     tokens=statement_tokens(text),
-                    facts=frozenset((m.fact.key, m.normalized) for m in mentions if m.line in lines),
-                    words=len(text.split()), block=block, section=result, text=text,
+                    facts=frozenset(
+                        (m.fact.key, m.normalized) for m in mentions if m.line in lines
+                    ),
+                    words=len(text.split()),
+                    block=block,
+                    section=result,
+                    text=text,
                 )
-                earlier = next(
-                    (s for s in seen
-                     if s.section.note is not result.note and _is_duplicate(s, statement)),
-                    None,
-                )
+                earlier = next((s for s in seen if _is_duplicate(s, statement)), None)
                 if earlier is None:
                     seen.append(statement)
                     kept[id(block)] = statement
@@ -279,7 +346,7 @@ def assemble(outline: Outline, notes: list[NoteInput]) -> Assembly:
         for result in placed:
             by_line = _mentions_by_line(result.note, result.section)
 
-            def annotate(b: Block, by_line=by_line) -> str:
+            def annotate(b: Block, by_line=by_line, kept=kept) -> str:
                 extra = _callouts(b, by_line)
                 statement = kept.get(id(b))
                 if statement is not None and statement.extra:
@@ -287,16 +354,23 @@ def assemble(outline: Outline, notes: list[NoteInput]) -> Assembly:
                 return extra
 
             result.html_merged, _ = render_blocks(
-                result.section.blocks, result.note.parsed.shape,
-                annotate=annotate, skip=skip[id(result)],
+                result.section.blocks,
+                result.note.parsed.shape,
+                annotate=annotate,
+                skip=skip[id(result)],
             )
         for statement in seen:
             if statement.extra:
-                merged_points.append(MergedPointResult(
-                    lesson=lesson.slug, text=statement.text,
-                    sources=[(statement.section, statement.block.line, statement.text),
-                             *statement.extra],
-                ))
+                merged_points.append(
+                    MergedPointResult(
+                        lesson=lesson.slug,
+                        text=statement.text,
+                        sources=[
+                            (statement.section, statement.block.line, statement.text),
+                            *statement.extra,
+                        ],
+                    )
+                )
         search_text[lesson.slug] = "\n".join(
             [lesson.title, lesson.summary, *(s.section.heading + "\n" + s.text for s in placed)]
         )

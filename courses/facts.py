@@ -120,8 +120,19 @@ def load_facts(content_dir: Path) -> list[FactSpec]:
         r.raise_errors()
     facts: list[FactSpec] = []
     seen: dict[str, int] = {}
-    allowed = {"key", "label", "service", "value", "unit", "display", "since", "verified",
-               "reference", "note", "patterns"}
+    allowed = {
+        "key",
+        "label",
+        "service",
+        "value",
+        "unit",
+        "display",
+        "since",
+        "verified",
+        "reference",
+        "note",
+        "patterns",
+    }
     for entry in entries:
         item = r.mapping(entry, "a fact", data.line_of("facts"))
         if item is None:
@@ -130,10 +141,15 @@ def load_facts(content_dir: Path) -> list[FactSpec]:
         key = r.text(item, "key", "a fact")
         what = f"fact {key!r}"
         if key and not KEY.match(key):
-            r.error(item.line_of("key"), f"{what}: key must be dotted lowercase, e.g. lambda.memory.max")
+            r.error(
+                item.line_of("key"), f"{what}: key must be dotted lowercase, e.g. lambda.memory.max"
+            )
         if key in seen:
-            r.error(item.line_of("key"), f"duplicate fact key {key!r} (first at line {seen[key]})",
-                    "give each fact a unique key")
+            r.error(
+                item.line_of("key"),
+                f"duplicate fact key {key!r} (first at line {seen[key]})",
+                "give each fact a unique key",
+            )
         seen.setdefault(key, item.line_of("key"))
         value = _decimal(r, item, what)
         unit = r.text(item, "unit", what)
@@ -144,13 +160,23 @@ def load_facts(content_dir: Path) -> list[FactSpec]:
         reference = r.text(item, "reference", what)
         if reference and not reference.startswith("https://"):
             r.error(item.line_of("reference"), f"{what}: reference must be an https:// URL")
-        facts.append(FactSpec(
-            key=key, label=r.text(item, "label", what), service=r.text(item, "service", what),
-            value=value, unit=unit, display=r.text(item, "display", what, required=False)
-            or f"{format_number(value)} {unit}", since=r.text(item, "since", what, required=False),
-            verified=verified, reference=reference, note=r.text(item, "note", what, required=False),
-            patterns=_patterns(r, item, what, unit), line=item.line,
-        ))
+        facts.append(
+            FactSpec(
+                key=key,
+                label=r.text(item, "label", what),
+                service=r.text(item, "service", what),
+                value=value,
+                unit=unit,
+                display=r.text(item, "display", what, required=False)
+                or f"{format_number(value)} {unit}",
+                since=r.text(item, "since", what, required=False),
+                verified=verified,
+                reference=reference,
+                note=r.text(item, "note", what, required=False),
+                patterns=_patterns(r, item, what, unit),
+                line=item.line,
+            )
+        )
     r.raise_errors()
     return facts
 
@@ -190,8 +216,11 @@ def _patterns(r: FieldReader, item: LineDict, what: str, fact_unit: str) -> list
             r.error(line, f"{what}: pattern has no (?P<value>...) group")
             continue
         if "unit" not in regex.groupindex and not unit:
-            r.error(line, f"{what}: pattern has no (?P<unit>...) group and no 'unit:'",
-                    f"add 'unit: {fact_unit}' to the pattern")
+            r.error(
+                line,
+                f"{what}: pattern has no (?P<unit>...) group and no 'unit:'",
+                f"add 'unit: {fact_unit}' to the pattern",
+            )
             continue
         out.append(Pattern(regex, unit, line))
     return out
@@ -237,9 +266,16 @@ def _mention(fact: FactSpec, pattern: Pattern, match: re.Match, number: int) -> 
     if normalized is None:
         return None
     return Mention(
-        fact=fact, line=number, start=match.start(), end=match.end(),
-        value_start=match.start("value"), value_end=match.end("value"),
-        text=match.group(0).strip(), value=value, unit=unit, normalized=normalized.normalize(),
+        fact=fact,
+        line=number,
+        start=match.start(),
+        end=match.end(),
+        value_start=match.start("value"),
+        value_end=match.end("value"),
+        text=match.group(0).strip(),
+        value=value,
+        unit=unit,
+        normalized=normalized.normalize(),
     )
 
 
@@ -271,5 +307,7 @@ def find_uncovered(lines: list[str], mentions: list[Mention]) -> list[NumericSta
             spans = covered.get(number, [])
             if any(s <= match.start(1) < e for s, e in spans):
                 continue
-            out.append(NumericStatement(number, match.start(), match.group(0).strip(), text.strip()[:300]))
+            out.append(
+                NumericStatement(number, match.start(), match.group(0).strip(), text.strip()[:300])
+            )
     return out

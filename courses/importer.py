@@ -61,15 +61,23 @@ class ImportResult:
 
     @property
     def changed(self) -> bool:
-        return bool(sum(self.created.values()) + sum(self.updated.values()) + sum(self.deleted.values()))
+        return bool(
+            sum(self.created.values()) + sum(self.updated.values()) + sum(self.deleted.values())
+        )
 
     def summary(self) -> str:
         if not self.changed:
             return "no changes"
         parts = []
-        for label, counter in (("created", self.created), ("updated", self.updated), ("deleted", self.deleted)):
+        for label, counter in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("deleted", self.deleted),
+        ):
             if counter:
-                parts.append(f"{label} " + ", ".join(f"{n} {m}" for m, n in sorted(counter.items())))
+                parts.append(
+                    f"{label} " + ", ".join(f"{n} {m}" for m, n in sorted(counter.items()))
+                )
         return "; ".join(parts)
 
 
@@ -77,11 +85,20 @@ def build_plan(content_dir: Path) -> Plan:
     """Read and validate every content file; raises ContentErrors listing all problems."""
     errors: list[ContentError] = []
     notes_dir = content_dir / "notes"
-    files = sorted(p for p in notes_dir.iterdir() if p.is_file() and p.suffix in NOTE_SUFFIXES) \
-        if notes_dir.is_dir() else []
+    files = (
+        sorted(p for p in notes_dir.iterdir() if p.is_file() and p.suffix in NOTE_SUFFIXES)
+        if notes_dir.is_dir()
+        else []
+    )
     if not files:
-        errors.append(ContentError("content/notes/", None, "no notes found",
-                                   "add .txt or .md study notes to content/notes/"))
+        errors.append(
+            ContentError(
+                "content/notes/",
+                None,
+                "no notes found",
+                "add .txt or .md study notes to content/notes/",
+            )
+        )
     outline = facts = None
     try:
         outline = load_outline(content_dir, [p.name for p in files])
@@ -112,16 +129,27 @@ def build_plan(content_dir: Path) -> Plan:
             continue
         mentions = find_mentions(parsed.lines, facts or [])
         uncovered[path.name] = find_uncovered(parsed.lines, mentions)
-        notes.append(NoteInput(
-            filename=path.name, title=titles.get(path.name) or parsed.title, order=order,
-            sha256=hashlib.sha256(data).hexdigest(), parsed=parsed, mentions=mentions,
-        ))
+        notes.append(
+            NoteInput(
+                filename=path.name,
+                title=titles.get(path.name) or parsed.title,
+                order=order,
+                sha256=hashlib.sha256(data).hexdigest(),
+                parsed=parsed,
+                mentions=mentions,
+            )
+        )
     if outline:
         errors.extend(_check_placements(outline, notes))
     if errors:
         raise ContentErrors(errors)
-    return Plan(outline=outline, facts=facts, notes=notes, assembly=assemble(outline, notes),
-                uncovered=uncovered)
+    return Plan(
+        outline=outline,
+        facts=facts,
+        notes=notes,
+        assembly=assemble(outline, notes),
+        uncovered=uncovered,
+    )
 
 
 def _check_placements(outline: Outline, notes: list[NoteInput]) -> list[ContentError]:
@@ -134,12 +162,17 @@ def _check_placements(outline: Outline, notes: list[NoteInput]) -> list[ContentE
         if note is None:
             continue
         wanted = [normalize(p) for p in placement.heading.split(">")]
-        if not any([normalize(p) for p in s.path][-len(wanted):] == wanted for s in note.parsed.sections):
-            errors.append(ContentError(
-                "content/course.yaml", placement.line,
-                f"placement heading {placement.heading!r} matches no section of {placement.note}",
-                "copy the heading text exactly as the note writes it",
-            ))
+        if not any(
+            [normalize(p) for p in s.path][-len(wanted) :] == wanted for s in note.parsed.sections
+        ):
+            errors.append(
+                ContentError(
+                    "content/course.yaml",
+                    placement.line,
+                    f"placement heading {placement.heading!r} matches no section of {placement.note}",
+                    "copy the heading text exactly as the note writes it",
+                )
+            )
     return errors
 
 
@@ -157,7 +190,12 @@ class _Sync:
         self.deferred.clear()
 
     def run(
-        self, model: type[models.Model], key, desired: dict[tuple, dict], *, defer_delete: bool = False
+        self,
+        model: type[models.Model],
+        key,
+        desired: dict[tuple, dict],
+        *,
+        defer_delete: bool = False,
     ) -> dict[tuple, models.Model]:
         """Create, update and delete rows of `model` to match `desired`. With `defer_delete`,
         leftover rows are remembered and removed by `delete_deferred()` instead, so children
@@ -204,45 +242,88 @@ def apply_plan(plan: Plan) -> ImportResult:
     result = ImportResult(plan=plan)
     sync = _Sync(result)
     with transaction.atomic():
-        notes = sync.run(Note, lambda o: (o.filename,), {
-            (n.filename,): dict(filename=n.filename, title=n.title[:255], shape=n.parsed.shape,
-                                sha256=n.sha256, order=n.order)
-            for n in plan.notes
-        })
-        modules = sync.run(Module, lambda o: (o.slug,), {
-            (m.slug,): dict(slug=m.slug, title=m.title, summary=m.summary, order=i)
-            for i, m in enumerate(plan.outline.modules)
-        }, defer_delete=True)
+        notes = sync.run(
+            Note,
+            lambda o: (o.filename,),
+            {
+                (n.filename,): dict(
+                    filename=n.filename,
+                    title=n.title[:255],
+                    shape=n.parsed.shape,
+                    sha256=n.sha256,
+                    order=n.order,
+                )
+                for n in plan.notes
+            },
+        )
+        modules = sync.run(
+            Module,
+            lambda o: (o.slug,),
+            {
+                (m.slug,): dict(slug=m.slug, title=m.title, summary=m.summary, order=i)
+                for i, m in enumerate(plan.outline.modules)
+            },
+            defer_delete=True,
+        )
         module_order = {m.slug: i for i, m in enumerate(plan.outline.modules)}
-        ordered_lessons = sorted(enumerate(plan.outline.lessons), key=lambda x: (module_order[x[1].module], x[0]))
-        lessons = sync.run(Lesson, lambda o: (o.slug,), {
-            (spec.slug,): dict(module_id=modules[(spec.module,)].pk, slug=spec.slug, title=spec.title,
-                               summary=spec.summary, order=i,
-                               search_text=plan.assembly.search_text.get(spec.slug, ""))
-            for i, (_, spec) in enumerate(ordered_lessons)
-        })
+        ordered_lessons = sorted(
+            enumerate(plan.outline.lessons), key=lambda x: (module_order[x[1].module], x[0])
+        )
+        lessons = sync.run(
+            Lesson,
+            lambda o: (o.slug,),
+            {
+                (spec.slug,): dict(
+                    module_id=modules[(spec.module,)].pk,
+                    slug=spec.slug,
+                    title=spec.title,
+                    summary=spec.summary,
+                    order=i,
+                    search_text=plan.assembly.search_text.get(spec.slug, ""),
+                )
+                for i, (_, spec) in enumerate(ordered_lessons)
+            },
+        )
         sync.delete_deferred()
         note_ids = {k[0]: v.pk for k, v in notes.items()}
-        sections = sync.run(Section, lambda o: (o.note_id, o.anchor), {
-            (note_ids[s.note.filename], s.anchor): dict(
-                note_id=note_ids[s.note.filename], anchor=s.anchor, heading=s.section.heading[:300],
-                path=list(s.section.path), level=s.section.level, line_start=s.section.line,
-                line_end=s.section.end_line, order=s.order,
-                lesson_id=lessons[(s.lesson,)].pk if s.lesson else None,
-                placement=s.placement, placement_detail=s.placement_detail[:300],
-                lesson_order=s.lesson_order, group_title=s.group_title[:300],
-                html_source=s.html_source, html_merged=s.html_merged, text=s.text,
-            )
+        sections = sync.run(
+            Section,
+            lambda o: (o.note_id, o.anchor),
+            {
+                (note_ids[s.note.filename], s.anchor): dict(
+                    note_id=note_ids[s.note.filename],
+                    anchor=s.anchor,
+                    heading=s.section.heading[:300],
+                    path=list(s.section.path),
+                    level=s.section.level,
+                    line_start=s.section.line,
+                    line_end=s.section.end_line,
+                    order=s.order,
+                    lesson_id=lessons[(s.lesson,)].pk if s.lesson else None,
+                    placement=s.placement,
+                    placement_detail=s.placement_detail[:300],
+                    lesson_order=s.lesson_order,
+                    group_title=s.group_title[:300],
+                    html_source=s.html_source,
+                    html_merged=s.html_merged,
+                    text=s.text,
+                )
+                for s in plan.assembly.sections
+            },
+        )
+        section_id = {
+            id(s): sections[(note_ids[s.note.filename], s.anchor)].pk
             for s in plan.assembly.sections
-        })
-        section_id = {id(s): sections[(note_ids[s.note.filename], s.anchor)].pk for s in plan.assembly.sections}
+        }
         lesson_points: Counter = Counter()
         desired_points, desired_sources = {}, {}
         for point in plan.assembly.merged_points:
             lesson_pk = lessons[(point.lesson,)].pk
             order = lesson_points[lesson_pk]
             lesson_points[lesson_pk] += 1
-            desired_points[(lesson_pk, order)] = dict(lesson_id=lesson_pk, order=order, text=point.text)
+            desired_points[(lesson_pk, order)] = dict(
+                lesson_id=lesson_pk, order=order, text=point.text
+            )
         points = sync.run(MergedPoint, lambda o: (o.lesson_id, o.order), desired_points)
         lesson_points.clear()
         for point in plan.assembly.merged_points:
@@ -251,15 +332,31 @@ def apply_plan(plan: Plan) -> ImportResult:
             lesson_points[lesson_pk] += 1
             for section, line, text in point.sources:
                 sid = section_id[id(section)]
-                desired_sources[(point_pk, sid, line)] = dict(point_id=point_pk, section_id=sid, line=line, text=text)
+                desired_sources[(point_pk, sid, line)] = dict(
+                    point_id=point_pk, section_id=sid, line=line, text=text
+                )
         sync.run(MergedPointSource, lambda o: (o.point_id, o.section_id, o.line), desired_sources)
 
-        facts = sync.run(Fact, lambda o: (o.key,), {
-            (f.key,): dict(key=f.key, label=f.label, service=f.service, value=_q(f.value), unit=f.unit,
-                           display=f.display, since=f.since, verified=f.verified, reference=f.reference,
-                           note=f.note, order=i)
-            for i, f in enumerate(plan.facts)
-        })
+        facts = sync.run(
+            Fact,
+            lambda o: (o.key,),
+            {
+                (f.key,): dict(
+                    key=f.key,
+                    label=f.label,
+                    service=f.service,
+                    value=_q(f.value),
+                    unit=f.unit,
+                    display=f.display,
+                    since=f.since,
+                    verified=f.verified,
+                    reference=f.reference,
+                    note=f.note,
+                    order=i,
+                )
+                for i, f in enumerate(plan.facts)
+            },
+        )
         desired_mentions, desired_images, desired_uncovered = {}, {}, {}
         for note in plan.notes:
             nid = note_ids[note.filename]
@@ -272,18 +369,31 @@ def apply_plan(plan: Plan) -> ImportResult:
             for m in note.mentions:
                 fid = facts[(m.fact.key,)].pk
                 desired_mentions[(fid, nid, m.line, m.start)] = dict(
-                    fact_id=fid, note_id=nid, section_id=section_for(m.line), line=m.line,
-                    column=m.start, text=m.text[:300], stated=m.stated[:50], normalized=_q(m.normalized),
+                    fact_id=fid,
+                    note_id=nid,
+                    section_id=section_for(m.line),
+                    line=m.line,
+                    column=m.start,
+                    text=m.text[:300],
+                    stated=m.stated[:50],
+                    normalized=_q(m.normalized),
                 )
             for s in note_sections:
                 for image in s.images:
                     desired_images[(nid, image.line, image.src[:1000])] = dict(
-                        note_id=nid, section_id=section_id[id(s)], line=image.line,
-                        src=image.src[:1000], alt=image.alt[:500],
+                        note_id=nid,
+                        section_id=section_id[id(s)],
+                        line=image.line,
+                        src=image.src[:1000],
+                        alt=image.alt[:500],
                     )
             for u in plan.uncovered.get(note.filename, []):
                 desired_uncovered[(nid, u.line, u.column)] = dict(
-                    note_id=nid, line=u.line, column=u.column, text=u.text[:100], context=u.context[:300],
+                    note_id=nid,
+                    line=u.line,
+                    column=u.column,
+                    text=u.text[:100],
+                    context=u.context[:300],
                 )
         sync.run(FactMention, lambda o: (o.fact_id, o.note_id, o.line, o.column), desired_mentions)
         sync.run(MissingImage, lambda o: (o.note_id, o.line, o.src), desired_images)

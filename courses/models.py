@@ -4,7 +4,6 @@ Everything except LessonProgress is written only by the importer (courses/import
 is rebuilt from files; rows are matched on natural keys so re-imports keep ids and URLs.
 """
 
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -93,7 +92,9 @@ class Section(models.Model):
     class Meta:
         ordering = ["note__order", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["note", "anchor"], name="section_anchor_unique_per_note")
+            models.UniqueConstraint(
+                fields=["note", "anchor"], name="section_anchor_unique_per_note"
+            )
         ]
 
     def __str__(self) -> str:
@@ -222,7 +223,9 @@ class UncoveredNumber(models.Model):
     class Meta:
         ordering = ["note__order", "line", "column"]
         constraints = [
-            models.UniqueConstraint(fields=["note", "line", "column"], name="uncovered_number_unique")
+            models.UniqueConstraint(
+                fields=["note", "line", "column"], name="uncovered_number_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -246,5 +249,3 @@ class LessonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} done {self.lesson}"
-
-

@@ -156,7 +156,10 @@ _ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 
 
 def img_tag_attrs(tag: str) -> tuple[str, str]:
-    attrs = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or "" for m in _ATTR.finditer(tag)}
+    attrs = {
+        m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
+        for m in _ATTR.finditer(tag)
+    }
     return attrs.get("src", ""), attrs.get("alt", "")
 
 
@@ -207,14 +210,23 @@ def _parse_markdown(text: str) -> list[Section]:
             content = tokens[i + 1].content
             item = item_stack[-1] if item_stack else None
             # The first paragraph of a list item is the item's own text.
-            if item is not None and containers[-1] is item.children and not item.text and not item.children:
+            if (
+                item is not None
+                and containers[-1] is item.children
+                and not item.text
+                and not item.children
+            ):
                 item.text = content
             else:
                 emit(_paragraph_or_image(content, line, end))
             i += 3
             continue
         elif t in ("fence", "code_block"):
-            emit(Block("code", line, end, text=tok.content, lang=(tok.info or "").strip().split(" ")[0]))
+            emit(
+                Block(
+                    "code", line, end, text=tok.content, lang=(tok.info or "").strip().split(" ")[0]
+                )
+            )
         elif t == "html_block":
             for offset, raw in enumerate(tok.content.splitlines()):
                 if raw.strip():
@@ -377,7 +389,7 @@ def _outline_line_role(lines: list[str], index: int) -> str:
     blank_before = index == 0 or not lines[index - 1].strip()
     blank_after = bool(after) and not after[0].strip()
     if _indent_width(following) >= 2:
-        if len(text) > 120 or (text.endswith(":") and len(text.split()) > 5):
+        if len(text) > 120 or (text.endswith(":") and len(text.split()) > 3):
             return "para"
         return "heading"
     if not blank_before or not _is_short(text):
@@ -400,8 +412,8 @@ def _outline_line_role(lines: list[str], index: int) -> str:
 def _outline_line_role_is_short_block(lines: list[str], index: int) -> bool:
     """True when the line is itself a short line standing alone between blanks."""
     text = lines[index].strip()
-    if not _is_short(text):
-        return False
+    if not _is_short(text) or text.endswith(":"):
+        return False  # a lead-in ("DynamoDB has two capacity modes:") belongs to a heading
     return index + 1 >= len(lines) or not lines[index + 1].strip()
 
 
@@ -468,7 +480,8 @@ def _parse_outline(lines: list[str]) -> list[Section]:
             continue
         role = _outline_line_role(lines, index)
         if role != "para":
-            builder.heading(level_of_last_md_heading + 1, plain_heading(raw), number)
+            title = plain_heading(raw).rstrip(":").strip()
+            builder.heading(level_of_last_md_heading + 1, title, number)
             if role == "run-heading":
                 run = Block("list", number + 1, number + 1)
                 builder.add(run)

@@ -38,8 +38,29 @@ class ImageRef:
 
 
 ALLOWED_TAGS = {
-    "a", "p", "ul", "ol", "li", "strong", "em", "code", "pre", "table", "thead", "tbody",
-    "tr", "th", "td", "blockquote", "hr", "br", "span", "del", "mark", "div", "small",
+    "a",
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "blockquote",
+    "hr",
+    "br",
+    "span",
+    "del",
+    "mark",
+    "div",
+    "small",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"class"},
@@ -117,7 +138,9 @@ def _inline_zim(text: str, line: int, images: list[ImageRef]) -> str:
         if target.lower().startswith(("http://", "https://")):
             return keep(f'<a href="{html.escape(target)}">{shown}</a>')
         # A link to another page of the author's wiki: we do not have that page.
-        return keep(f'<span class="wikilink" title="Link to a page of the original notes">{shown}</span>')
+        return keep(
+            f'<span class="wikilink" title="Link to a page of the original notes">{shown}</span>'
+        )
 
     def image(match: re.Match) -> str:
         ref = ImageRef(line, match.group(1).strip(), (match.group(2) or "").strip())
@@ -127,7 +150,9 @@ def _inline_zim(text: str, line: int, images: list[ImageRef]) -> str:
     text = _ZIM_IMAGE.sub(image, text)
     text = _ZIM_LINK.sub(link, text)
     text = re.sub(r"''(.+?)''", lambda m: keep(f"<code>{html.escape(m.group(1))}</code>"), text)
-    text = _URL.sub(lambda m: keep(f'<a href="{html.escape(m.group(0))}">{html.escape(m.group(0))}</a>'), text)
+    text = _URL.sub(
+        lambda m: keep(f'<a href="{html.escape(m.group(0))}">{html.escape(m.group(0))}</a>'), text
+    )
     text = html.escape(text, quote=False)
     text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
     text = re.sub(r"//(.+?)//", r"<em>\1</em>", text)
@@ -174,7 +199,7 @@ class BlockRenderer:
     def inline(self, text: str, line: int) -> str:
         return render_inline(text, self.shape, line, self.images)
 
-    def extra(self, block: Block) -> str:
+    def annotation(self, block: Block) -> str:
         return self.annotate(block) if self.annotate else ""
 
     def render(self, blocks: list[Block]) -> str:
@@ -189,11 +214,11 @@ class BlockRenderer:
             return f"<{tag}>" + "".join(self.block(c) for c in items) + f"</{tag}>"
         if b.kind == "item":
             own = self.inline(b.text, b.line) if b.text else ""
-            return f"<li>{own}{self.extra(b)}{self.render(b.children)}</li>"
+            return f"<li>{own}{self.annotation(b)}{self.render(b.children)}</li>"
         if b.kind == "para":
             lines = b.text.split("\n")
             body = "<br>".join(self.inline(t, b.line + n) for n, t in enumerate(lines))
-            return f"<p>{body}{self.extra(b)}</p>"
+            return f"<p>{body}{self.annotation(b)}</p>"
         if b.kind == "code":
             lang = re.sub(r"[^\w-]", "", b.lang)
             cls = f' class="language-{lang}"' if lang else ""
@@ -218,13 +243,19 @@ class BlockRenderer:
         out += [f'<th scope="col">{self.inline(c, b.line)}</th>' for c in head]
         out.append("</tr></thead><tbody>")
         for row in body:
-            out.append("<tr>" + "".join(f"<td>{self.inline(c, b.line)}</td>" for c in row) + "</tr>")
+            out.append(
+                "<tr>" + "".join(f"<td>{self.inline(c, b.line)}</td>" for c in row) + "</tr>"
+            )
         out.append("</tbody></table></div>")
         return "".join(out)
 
 
 def render_blocks(
-    blocks: list[Block], shape: str, *, annotate: Annotate | None = None, skip: set[int] | None = None
+    blocks: list[Block],
+    shape: str,
+    *,
+    annotate: Annotate | None = None,
+    skip: set[int] | None = None,
 ) -> tuple[str, list[ImageRef]]:
     renderer = BlockRenderer(shape, annotate, skip)
     return sanitize(renderer.render(blocks)), renderer.images

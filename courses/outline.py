@@ -70,8 +70,11 @@ def load_outline(content_dir: Path, note_files: list[str]) -> Outline:
         r.keys(item, "a source", {"file", "title"})
         file, src_title = r.text(item, "file", "a source"), r.text(item, "title", "a source")
         if file and file not in note_files:
-            r.error(item.line_of("file"), f"source {file!r} is not a file in content/notes/",
-                    "fix the file name or remove the entry")
+            r.error(
+                item.line_of("file"),
+                f"source {file!r} is not a file in content/notes/",
+                "fix the file name or remove the entry",
+            )
         sources.append(SourceSpec(file, src_title, item.line))
 
     modules: list[ModuleSpec] = []
@@ -83,11 +86,20 @@ def load_outline(content_dir: Path, note_files: list[str]) -> Outline:
         r.keys(item, "a module", {"slug", "title", "summary"})
         slug = r.slug(item, "slug", "a module")
         if slug in seen_modules:
-            r.error(item.line_of("slug"), f"duplicate module slug {slug!r} (first at line {seen_modules[slug]})",
-                    "give each module a unique slug")
+            r.error(
+                item.line_of("slug"),
+                f"duplicate module slug {slug!r} (first at line {seen_modules[slug]})",
+                "give each module a unique slug",
+            )
         seen_modules.setdefault(slug, item.line_of("slug"))
-        modules.append(ModuleSpec(slug, r.text(item, "title", f"module {slug!r}"),
-                                  r.text(item, "summary", f"module {slug!r}", required=False), item.line))
+        modules.append(
+            ModuleSpec(
+                slug,
+                r.text(item, "title", f"module {slug!r}"),
+                r.text(item, "summary", f"module {slug!r}", required=False),
+                item.line,
+            )
+        )
 
     lessons: list[LessonSpec] = []
     seen_lessons: dict[str, int] = {}
@@ -99,17 +111,30 @@ def load_outline(content_dir: Path, note_files: list[str]) -> Outline:
         slug = r.slug(item, "slug", "a lesson")
         what = f"lesson {slug!r}"
         if slug in seen_lessons:
-            r.error(item.line_of("slug"), f"duplicate lesson slug {slug!r} (first at line {seen_lessons[slug]})",
-                    "lesson slugs are their URLs and must be unique; rename one of them")
+            r.error(
+                item.line_of("slug"),
+                f"duplicate lesson slug {slug!r} (first at line {seen_lessons[slug]})",
+                "lesson slugs are their URLs and must be unique; rename one of them",
+            )
         seen_lessons.setdefault(slug, item.line_of("slug"))
         module = r.text(item, "module", what)
         if module and module not in seen_modules:
-            r.error(item.line_of("module"), f"{what} names unknown module {module!r}",
-                    f"use one of: {', '.join(seen_modules) or '(no modules defined)'}")
-        lessons.append(LessonSpec(
-            slug, module, r.text(item, "title", what), r.text(item, "summary", what, required=False),
-            r.strings(item, "headings", what), r.strings(item, "keywords", what), item.line,
-        ))
+            r.error(
+                item.line_of("module"),
+                f"{what} names unknown module {module!r}",
+                f"use one of: {', '.join(seen_modules) or '(no modules defined)'}",
+            )
+        lessons.append(
+            LessonSpec(
+                slug,
+                module,
+                r.text(item, "title", what),
+                r.text(item, "summary", what, required=False),
+                r.strings(item, "headings", what),
+                r.strings(item, "keywords", what),
+                item.line,
+            )
+        )
 
     placements: list[PlacementSpec] = []
     for entry in _list(r, data, "placements"):
@@ -120,12 +145,20 @@ def load_outline(content_dir: Path, note_files: list[str]) -> Outline:
         note = r.text(item, "note", "a placement")
         lesson = r.text(item, "lesson", "a placement", required=False)
         if note and note not in note_files:
-            r.error(item.line_of("note"), f"placement names unknown note {note!r}",
-                    "use a file name from content/notes/")
+            r.error(
+                item.line_of("note"),
+                f"placement names unknown note {note!r}",
+                "use a file name from content/notes/",
+            )
         if lesson and lesson not in seen_lessons:
-            r.error(item.line_of("lesson"), f"placement names unknown lesson {lesson!r}",
-                    "use a lesson slug defined under 'lessons', or leave 'lesson' empty to keep it unplaced")
-        placements.append(PlacementSpec(note, r.text(item, "heading", "a placement"), lesson, item.line))
+            r.error(
+                item.line_of("lesson"),
+                f"placement names unknown lesson {lesson!r}",
+                "use a lesson slug defined under 'lessons', or leave 'lesson' empty to keep it unplaced",
+            )
+        placements.append(
+            PlacementSpec(note, r.text(item, "heading", "a placement"), lesson, item.line)
+        )
 
     r.raise_errors()
     return Outline(title, sources, modules, lessons, placements)

@@ -32,45 +32,59 @@ def build_report() -> dict:
     for fact in facts:
         found = by_fact.get(fact.pk, [])
         current = f"{format_number(fact.value)} {fact.unit}"
-        fact_rows.append({
-            "key": fact.key,
-            "label": fact.label,
-            "service": fact.service,
-            "value": format_number(fact.value),
-            "unit": fact.unit,
-            "display": fact.display,
-            "since": fact.since,
-            "verified": fact.verified.isoformat(),
-            "reference": fact.reference,
-            "note": fact.note,
-            "mentions": [mention_data(m) for m in found],
-        })
+        fact_rows.append(
+            {
+                "key": fact.key,
+                "label": fact.label,
+                "service": fact.service,
+                "value": format_number(fact.value),
+                "unit": fact.unit,
+                "display": fact.display,
+                "since": fact.since,
+                "verified": fact.verified.isoformat(),
+                "reference": fact.reference,
+                "note": fact.note,
+                "mentions": [mention_data(m) for m in found],
+            }
+        )
         values: dict[str, set[str]] = defaultdict(set)
         for m in found:
             values[format_number(m.normalized)].add(m.note.filename)
         if len(values) > 1:
-            conflicts.append({
-                "fact": fact.key,
-                "label": fact.label,
-                "current": current,
-                "values": [
-                    {"value": f"{value} {fact.unit}", "notes": sorted(notes)}
-                    for value, notes in sorted(values.items())
-                ],
-            })
+            conflicts.append(
+                {
+                    "fact": fact.key,
+                    "label": fact.label,
+                    "current": current,
+                    "values": [
+                        {"value": f"{value} {fact.unit}", "notes": sorted(notes)}
+                        for value, notes in sorted(values.items())
+                    ],
+                }
+            )
         for m in found:
             if m.is_stale:
-                stale.append({"fact": fact.key, "label": fact.label, "current": fact.display,
-                              "since": fact.since, **mention_data(m)})
+                stale.append(
+                    {
+                        "fact": fact.key,
+                        "label": fact.label,
+                        "current": fact.display,
+                        "since": fact.since,
+                        **mention_data(m),
+                    }
+                )
 
     unplaced = [
-        {"note": s.note.filename, "heading": " › ".join(s.path), "line": s.line_start,
-         "reason": s.placement_detail}
+        {
+            "note": s.note.filename,
+            "heading": " › ".join(s.path),
+            "line": s.line_start,
+            "reason": s.placement_detail,
+        }
         for s in Section.objects.filter(lesson__isnull=True).select_related("note")
     ]
     images = [
-        {"note": i.note.filename, "line": i.line, "src": i.src, "alt": i.alt,
-         "remote": i.is_remote}
+        {"note": i.note.filename, "line": i.line, "src": i.src, "alt": i.alt, "remote": i.is_remote}
         for i in MissingImage.objects.select_related("note")
     ]
     uncovered = [
@@ -78,7 +92,9 @@ def build_report() -> dict:
         for u in UncoveredNumber.objects.select_related("note")
     ]
     return {
-        "notes": [{"file": n.filename, "title": n.title, "shape": n.shape} for n in Note.objects.all()],
+        "notes": [
+            {"file": n.filename, "title": n.title, "shape": n.shape} for n in Note.objects.all()
+        ],
         "facts": fact_rows,
         "conflicts": conflicts,
         "stale_mentions": stale,

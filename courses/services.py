@@ -66,7 +66,13 @@ def search_lessons(*, query: str) -> list[SearchHit]:
     pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
     hits = [SearchHit(lesson, _snippet(lesson.search_text, pattern)) for lesson in lessons]
     # Title matches first, then by the number of matches in the text.
-    hits.sort(key=lambda h: (not pattern.search(h.lesson.title), -len(pattern.findall(h.lesson.search_text)), h.lesson.order))
+    hits.sort(
+        key=lambda h: (
+            not pattern.search(h.lesson.title),
+            -len(pattern.findall(h.lesson.search_text)),
+            h.lesson.order,
+        )
+    )
     return hits
 
 

@@ -18,10 +18,17 @@ def course(request):
     modules = services.course_outline()
     done = services.completed_lesson_ids(user=request.user)
     total = sum(len(m.lessons.all()) for m in modules)
-    return render(request, "courses/course.html", {
-        "modules": modules, "done": done, "total": total, "done_count": len(done),
-        "percent": round(100 * len(done) / total) if total else 0,
-    })
+    return render(
+        request,
+        "courses/course.html",
+        {
+            "modules": modules,
+            "done": done,
+            "total": total,
+            "done_count": len(done),
+            "percent": round(100 * len(done) / total) if total else 0,
+        },
+    )
 
 
 @require_GET
@@ -46,12 +53,21 @@ def lesson(request, slug: str):
             for note, items in groupby(by_note, key=lambda s: s.note)
         ]
     sources = sorted({s.note for s in sections}, key=lambda n: n.order)
-    return render(request, "courses/lesson.html", {
-        "lesson": lesson, "view": view, "groups": groups, "sources": sources,
-        "modules": modules, "done": done, "is_done": lesson.pk in done,
-        "previous": flat[index - 1] if index > 0 else None,
-        "next": flat[index + 1] if index + 1 < len(flat) else None,
-    })
+    return render(
+        request,
+        "courses/lesson.html",
+        {
+            "lesson": lesson,
+            "view": view,
+            "groups": groups,
+            "sources": sources,
+            "modules": modules,
+            "done": done,
+            "is_done": lesson.pk in done,
+            "previous": flat[index - 1] if index > 0 else None,
+            "next": flat[index + 1] if index + 1 < len(flat) else None,
+        },
+    )
 
 
 @require_POST
@@ -68,9 +84,14 @@ def mark_done(request, slug: str):
 def search(request):
     query = request.GET.get("q", "")[:200]
     hits = services.search_lessons(query=query)
-    return render(request, "courses/search.html", {
-        "query": query, "hits": [(h.lesson, mark_safe(h.snippet)) for h in hits],  # noqa: S308 - escaped in highlight()
-    })
+    return render(
+        request,
+        "courses/search.html",
+        {
+            "query": query,
+            "hits": [(h.lesson, mark_safe(h.snippet)) for h in hits],  # noqa: S308 - escaped in highlight()
+        },
+    )
 
 
 @require_GET

@@ -38,7 +38,9 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
             raise ContentError(
-                "", key_node.start_mark.line + 1, f"key {key!r} appears twice in this mapping",
+                "",
+                key_node.start_mark.line + 1,
+                f"key {key!r} appears twice in this mapping",
                 "keep one of them",
             )
         result[key] = loader.construct_object(value_node, deep=True)
@@ -62,7 +64,9 @@ def load_yaml(path: Path, display_name: str) -> object:
     except FileNotFoundError:
         raise ContentError(display_name, None, "file not found", f"create {display_name}") from None
     except UnicodeDecodeError as exc:
-        raise ContentError(display_name, None, f"not UTF-8 ({exc.reason})", "save it as UTF-8") from None
+        raise ContentError(
+            display_name, None, f"not UTF-8 ({exc.reason})", "save it as UTF-8"
+        ) from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
     except ContentError as exc:
@@ -73,11 +77,15 @@ def load_yaml(path: Path, display_name: str) -> object:
         line = mark.line + 1 if mark else None
         problem = " ".join(filter(None, [exc.context, exc.problem]))
         raise ContentError(
-            display_name, line, f"malformed YAML: {problem}",
+            display_name,
+            line,
+            f"malformed YAML: {problem}",
             "check indentation and quoting on that line (a ':' inside a value needs quotes)",
         ) from None
     except yaml.YAMLError as exc:
-        raise ContentError(display_name, None, f"malformed YAML: {exc}", "fix the YAML syntax") from None
+        raise ContentError(
+            display_name, None, f"malformed YAML: {exc}", "fix the YAML syntax"
+        ) from None
 
 
 class FieldReader:
@@ -100,7 +108,8 @@ class FieldReader:
         for key in data:
             if key not in allowed:
                 self.error(
-                    data.line_of(key), f"unknown key {key!r} in {what}",
+                    data.line_of(key),
+                    f"unknown key {key!r} in {what}",
                     f"allowed keys are {', '.join(sorted(allowed))}",
                 )
 
@@ -119,7 +128,8 @@ class FieldReader:
         value = self.text(data, key, what)
         if value and not SLUG.match(value):
             self.error(
-                data.line_of(key), f"{what}: {value!r} is not a valid slug",
+                data.line_of(key),
+                f"{what}: {value!r} is not a valid slug",
                 "use lowercase letters, digits and single hyphens, e.g. lambda-limits",
             )
         return value

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,201 +14,423 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Fact',
+            name="Fact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=100, unique=True)),
-                ('label', models.CharField(max_length=200)),
-                ('service', models.CharField(max_length=50)),
-                ('value', models.DecimalField(decimal_places=6, max_digits=24)),
-                ('unit', models.CharField(max_length=20)),
-                ('display', models.CharField(max_length=100)),
-                ('since', models.CharField(blank=True, max_length=100)),
-                ('verified', models.DateField()),
-                ('reference', models.URLField(max_length=500)),
-                ('note', models.TextField(blank=True)),
-                ('order', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=100, unique=True)),
+                ("label", models.CharField(max_length=200)),
+                ("service", models.CharField(max_length=50)),
+                ("value", models.DecimalField(decimal_places=6, max_digits=24)),
+                ("unit", models.CharField(max_length=20)),
+                ("display", models.CharField(max_length=100)),
+                ("since", models.CharField(blank=True, max_length=100)),
+                ("verified", models.DateField()),
+                ("reference", models.URLField(max_length=500)),
+                ("note", models.TextField(blank=True)),
+                ("order", models.PositiveIntegerField()),
             ],
             options={
-                'ordering': ['order'],
+                "ordering": ["order"],
             },
         ),
         migrations.CreateModel(
-            name='Lesson',
+            name="Lesson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField(blank=True)),
-                ('order', models.PositiveIntegerField(help_text='Position in the whole course.')),
-                ('search_text', models.TextField(blank=True, help_text='Plain text of the lesson, for search.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.TextField(blank=True)),
+                ("order", models.PositiveIntegerField(help_text="Position in the whole course.")),
+                (
+                    "search_text",
+                    models.TextField(blank=True, help_text="Plain text of the lesson, for search."),
+                ),
             ],
             options={
-                'ordering': ['order'],
+                "ordering": ["order"],
             },
         ),
         migrations.CreateModel(
-            name='Module',
+            name="Module",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField(blank=True)),
-                ('order', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.TextField(blank=True)),
+                ("order", models.PositiveIntegerField()),
             ],
             options={
-                'ordering': ['order'],
+                "ordering": ["order"],
             },
         ),
         migrations.CreateModel(
-            name='Note',
+            name="Note",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255, unique=True)),
-                ('title', models.CharField(max_length=255)),
-                ('shape', models.CharField(choices=[('markdown', 'Markdown'), ('zim', 'Zim wiki'), ('outline', 'Markdown headings over indented outlines')], max_length=16)),
-                ('sha256', models.CharField(max_length=64)),
-                ('order', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255, unique=True)),
+                ("title", models.CharField(max_length=255)),
+                (
+                    "shape",
+                    models.CharField(
+                        choices=[
+                            ("markdown", "Markdown"),
+                            ("zim", "Zim wiki"),
+                            ("outline", "Markdown headings over indented outlines"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64)),
+                ("order", models.PositiveIntegerField()),
             ],
             options={
-                'ordering': ['order'],
+                "ordering": ["order"],
             },
         ),
         migrations.CreateModel(
-            name='MergedPoint',
+            name="MergedPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField()),
-                ('text', models.TextField()),
-                ('lesson', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='merged_points', to='courses.lesson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField()),
+                ("text", models.TextField()),
+                (
+                    "lesson",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="merged_points",
+                        to="courses.lesson",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['lesson', 'order'],
+                "ordering": ["lesson", "order"],
             },
         ),
         migrations.AddField(
-            model_name='lesson',
-            name='module',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lessons', to='courses.module'),
+            model_name="lesson",
+            name="module",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="lessons",
+                to="courses.module",
+            ),
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('anchor', models.SlugField(max_length=200)),
-                ('heading', models.CharField(max_length=300)),
-                ('path', models.JSONField(help_text="Headings from the note's top down to this one.")),
-                ('level', models.PositiveSmallIntegerField()),
-                ('line_start', models.PositiveIntegerField()),
-                ('line_end', models.PositiveIntegerField()),
-                ('order', models.PositiveIntegerField(help_text='Position in the note.')),
-                ('placement', models.CharField(choices=[('explicit', 'placed explicitly in course.yaml'), ('heading', 'heading alias'), ('keywords', 'keywords'), ('unplaced', 'unplaced')], max_length=16)),
-                ('placement_detail', models.CharField(blank=True, max_length=300)),
-                ('lesson_order', models.PositiveIntegerField(default=0)),
-                ('group_title', models.CharField(blank=True, max_length=300)),
-                ('html_source', models.TextField(help_text="Sanitised HTML of the note's own version.")),
-                ('html_merged', models.TextField(blank=True, help_text='Sanitised HTML in the merged lesson, near-duplicates removed.')),
-                ('text', models.TextField(blank=True)),
-                ('lesson', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sections', to='courses.lesson')),
-                ('note', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='courses.note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("anchor", models.SlugField(max_length=200)),
+                ("heading", models.CharField(max_length=300)),
+                (
+                    "path",
+                    models.JSONField(help_text="Headings from the note's top down to this one."),
+                ),
+                ("level", models.PositiveSmallIntegerField()),
+                ("line_start", models.PositiveIntegerField()),
+                ("line_end", models.PositiveIntegerField()),
+                ("order", models.PositiveIntegerField(help_text="Position in the note.")),
+                (
+                    "placement",
+                    models.CharField(
+                        choices=[
+                            ("explicit", "placed explicitly in course.yaml"),
+                            ("heading", "heading alias"),
+                            ("keywords", "keywords"),
+                            ("unplaced", "unplaced"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("placement_detail", models.CharField(blank=True, max_length=300)),
+                ("lesson_order", models.PositiveIntegerField(default=0)),
+                ("group_title", models.CharField(blank=True, max_length=300)),
+                (
+                    "html_source",
+                    models.TextField(help_text="Sanitised HTML of the note's own version."),
+                ),
+                (
+                    "html_merged",
+                    models.TextField(
+                        blank=True,
+                        help_text="Sanitised HTML in the merged lesson, near-duplicates removed.",
+                    ),
+                ),
+                ("text", models.TextField(blank=True)),
+                (
+                    "lesson",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sections",
+                        to="courses.lesson",
+                    ),
+                ),
+                (
+                    "note",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="courses.note",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['note__order', 'order'],
+                "ordering": ["note__order", "order"],
             },
         ),
         migrations.CreateModel(
-            name='MissingImage',
+            name="MissingImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.PositiveIntegerField()),
-                ('src', models.CharField(max_length=1000)),
-                ('alt', models.CharField(blank=True, max_length=500)),
-                ('note', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='missing_images', to='courses.note')),
-                ('section', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='courses.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.PositiveIntegerField()),
+                ("src", models.CharField(max_length=1000)),
+                ("alt", models.CharField(blank=True, max_length=500)),
+                (
+                    "note",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="missing_images",
+                        to="courses.note",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="courses.section",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['note__order', 'line', 'src'],
+                "ordering": ["note__order", "line", "src"],
             },
         ),
         migrations.CreateModel(
-            name='MergedPointSource',
+            name="MergedPointSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.PositiveIntegerField()),
-                ('text', models.TextField(help_text='The words this note used.')),
-                ('point', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='courses.mergedpoint')),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='courses.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.PositiveIntegerField()),
+                ("text", models.TextField(help_text="The words this note used.")),
+                (
+                    "point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sources",
+                        to="courses.mergedpoint",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="courses.section",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['point', 'section__note__order', 'line'],
+                "ordering": ["point", "section__note__order", "line"],
             },
         ),
         migrations.CreateModel(
-            name='FactMention',
+            name="FactMention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.PositiveIntegerField()),
-                ('column', models.PositiveIntegerField()),
-                ('text', models.CharField(max_length=300)),
-                ('stated', models.CharField(help_text='The value as the note states it.', max_length=50)),
-                ('normalized', models.DecimalField(decimal_places=6, help_text="The stated value in the fact's unit.", max_digits=24)),
-                ('fact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='courses.fact')),
-                ('note', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fact_mentions', to='courses.note')),
-                ('section', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='fact_mentions', to='courses.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.PositiveIntegerField()),
+                ("column", models.PositiveIntegerField()),
+                ("text", models.CharField(max_length=300)),
+                (
+                    "stated",
+                    models.CharField(help_text="The value as the note states it.", max_length=50),
+                ),
+                (
+                    "normalized",
+                    models.DecimalField(
+                        decimal_places=6,
+                        help_text="The stated value in the fact's unit.",
+                        max_digits=24,
+                    ),
+                ),
+                (
+                    "fact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to="courses.fact",
+                    ),
+                ),
+                (
+                    "note",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fact_mentions",
+                        to="courses.note",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fact_mentions",
+                        to="courses.section",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['fact__order', 'note__order', 'line', 'column'],
+                "ordering": ["fact__order", "note__order", "line", "column"],
             },
         ),
         migrations.CreateModel(
-            name='UncoveredNumber',
+            name="UncoveredNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.PositiveIntegerField()),
-                ('column', models.PositiveIntegerField()),
-                ('text', models.CharField(max_length=100)),
-                ('context', models.CharField(max_length=300)),
-                ('note', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='uncovered_numbers', to='courses.note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.PositiveIntegerField()),
+                ("column", models.PositiveIntegerField()),
+                ("text", models.CharField(max_length=100)),
+                ("context", models.CharField(max_length=300)),
+                (
+                    "note",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="uncovered_numbers",
+                        to="courses.note",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['note__order', 'line', 'column'],
+                "ordering": ["note__order", "line", "column"],
             },
         ),
         migrations.CreateModel(
-            name='LessonProgress',
+            name="LessonProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('completed_at', models.DateTimeField()),
-                ('lesson', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='courses.lesson')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lesson_progress', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("completed_at", models.DateTimeField()),
+                (
+                    "lesson",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progress",
+                        to="courses.lesson",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lesson_progress",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'permissions': [('view_content_report', 'Can view the content report (facts, conflicts, unplaced)')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'lesson'), name='lesson_progress_once_per_user')],
+                "permissions": [
+                    (
+                        "view_content_report",
+                        "Can view the content report (facts, conflicts, unplaced)",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "lesson"), name="lesson_progress_once_per_user"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='mergedpoint',
-            constraint=models.UniqueConstraint(fields=('lesson', 'order'), name='merged_point_order_unique'),
+            model_name="mergedpoint",
+            constraint=models.UniqueConstraint(
+                fields=("lesson", "order"), name="merged_point_order_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.UniqueConstraint(fields=('note', 'anchor'), name='section_anchor_unique_per_note'),
+            model_name="section",
+            constraint=models.UniqueConstraint(
+                fields=("note", "anchor"), name="section_anchor_unique_per_note"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='missingimage',
-            constraint=models.UniqueConstraint(fields=('note', 'line', 'src'), name='missing_image_unique'),
+            model_name="missingimage",
+            constraint=models.UniqueConstraint(
+                fields=("note", "line", "src"), name="missing_image_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mergedpointsource',
-            constraint=models.UniqueConstraint(fields=('point', 'section', 'line'), name='merged_point_source_unique'),
+            model_name="mergedpointsource",
+            constraint=models.UniqueConstraint(
+                fields=("point", "section", "line"), name="merged_point_source_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='factmention',
-            constraint=models.UniqueConstraint(fields=('fact', 'note', 'line', 'column'), name='fact_mention_unique'),
+            model_name="factmention",
+            constraint=models.UniqueConstraint(
+                fields=("fact", "note", "line", "column"), name="fact_mention_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='uncoverednumber',
-            constraint=models.UniqueConstraint(fields=('note', 'line', 'column'), name='uncovered_number_unique'),
+            model_name="uncoverednumber",
+            constraint=models.UniqueConstraint(
+                fields=("note", "line", "column"), name="uncovered_number_unique"
+            ),
         ),
     ]

@@ -10,15 +10,31 @@ from courses.note_parsing import parse_note
 from courses.outline import LessonSpec, ModuleSpec, Outline, SourceSpec
 
 TIMEOUT = FactSpec(
-    key="lambda.timeout.max", label="Maximum Lambda timeout", service="lambda", value=Decimal(900),
-    unit="s", display="900 seconds (15 minutes)", since="", verified=dt.date(2026, 11, 22),
-    reference="https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html", note="",
-    patterns=[Pattern(re.compile(r"(?P<value>\d+)\s*(?P<unit>minutes?|mins?|mn|s)\b", re.I), "", 1)],
+    key="lambda.timeout.max",
+    label="Maximum Lambda timeout",
+    service="lambda",
+    value=Decimal(900),
+    unit="s",
+    display="900 seconds (15 minutes)",
+    since="",
+    verified=dt.date(2026, 11, 22),
+    reference="https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html",
+    note="",
+    patterns=[
+        Pattern(re.compile(r"(?P<value>\d+)\s*(?P<unit>minutes?|mins?|mn|s)\b", re.I), "", 1)
+    ],
 )
 MEMORY = FactSpec(
-    key="lambda.memory.max", label="Maximum Lambda memory", service="lambda", value=Decimal(10240),
-    unit="MB", display="10,240 MB (10 GB)", since="December 2020", verified=dt.date(2026, 11, 22),
-    reference="https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html", note="",
+    key="lambda.memory.max",
+    label="Maximum Lambda memory",
+    service="lambda",
+    value=Decimal(10240),
+    unit="MB",
+    display="10,240 MB (10 GB)",
+    since="December 2020",
+    verified=dt.date(2026, 11, 22),
+    reference="https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html",
+    note="",
     patterns=[Pattern(re.compile(r"(?P<value>\d+)\s*(?P<unit>GB)\b", re.I), "", 1)],
 )
 
@@ -32,15 +48,24 @@ NOTES = {
 
 def build(notes=NOTES):
     outline = Outline(
-        title="t", sources=[SourceSpec(f, f"Note {f[0].upper()}", 1) for f in notes],
+        title="t",
+        sources=[SourceSpec(f, f"Note {f[0].upper()}", 1) for f in notes],
         modules=[ModuleSpec("lambda", "Lambda", "", 1)],
         lessons=[LessonSpec("lambda-limits", "lambda", "Lambda limits", "", ["Limits"], [], 1)],
     )
     inputs = []
     for order, (name, text) in enumerate(notes.items()):
         parsed = parse_note(name, text)
-        inputs.append(NoteInput(name, f"Note {name[0].upper()}", order, "x", parsed,
-                                find_mentions(parsed.lines, [TIMEOUT, MEMORY])))
+        inputs.append(
+            NoteInput(
+                name,
+                f"Note {name[0].upper()}",
+                order,
+                "x",
+                parsed,
+                find_mentions(parsed.lines, [TIMEOUT, MEMORY]),
+            )
+        )
     return assemble(outline, inputs)
 
 
@@ -57,7 +82,10 @@ def test_fifteen_minutes_stated_four_ways_collapses_into_one_point_with_every_so
     by_note = {s.note.filename: s for s in result.sections}
     assert "Max 15 mins runtime" not in by_note["b.md"].html_merged
     assert "Max 15 mins runtime" in by_note["b.md"].html_source  # "by source" keeps every word
-    assert "Also in: Note B › Limits; Note C › P › Limits; Note D › Limits" in by_note["a.md"].html_merged
+    assert (
+        "Also in: Note B › Limits; Note C › P › Limits; Note D › Limits"
+        in by_note["a.md"].html_merged
+    )
 
 
 def test_different_values_are_not_merged_and_the_stale_one_gets_a_callout():
@@ -65,8 +93,10 @@ def test_different_values_are_not_merged_and_the_stale_one_gets_a_callout():
     assert not [p for p in result.merged_points if "GB" in p.text]
     by_note = {s.note.filename: s for s in result.sections}
     assert "At most 3GB of memory" in by_note["b.md"].html_merged
-    assert ("This note says 3 GB; since December 2020 the maximum Lambda memory is 10,240 MB (10 GB)"
-            in by_note["b.md"].html_merged)
+    assert (
+        "This note says 3 GB; since December 2020 the maximum Lambda memory is 10,240 MB (10 GB)"
+        in by_note["b.md"].html_merged
+    )
     assert "fact-callout" not in by_note["a.md"].html_merged
 
 
@@ -78,5 +108,10 @@ def test_merged_order_follows_alias_order_then_note_order():
 
 
 def test_unrelated_statements_stay_separate():
-    result = build({"a.md": "## Limits\n- Pay per request\n", "b.md": "## Limits\n- Scales automatically with load\n"})
+    result = build(
+        {
+            "a.md": "## Limits\n- Pay per request\n",
+            "b.md": "## Limits\n- Scales automatically with load\n",
+        }
+    )
     assert result.merged_points == []

@@ -12,7 +12,9 @@ from courses.importer import build_plan, import_content
 from courses.models import Lesson, Section
 from courses.note_parsing import decode_note, parse_note
 
-COURSE_MODELS = [m for m in apps.get_app_config("courses").get_models() if m.__name__ != "LessonProgress"]
+COURSE_MODELS = [
+    m for m in apps.get_app_config("courses").get_models() if m.__name__ != "LessonProgress"
+]
 
 
 def snapshot() -> dict:
@@ -108,10 +110,14 @@ def test_second_import_changes_no_row_and_says_no_changes(course, capsys):
 
 
 def test_reimport_keeps_lesson_ids_and_urls_after_an_outline_edit(mini):
-    before = {lesson.slug: (lesson.pk, lesson.get_absolute_url()) for lesson in Lesson.objects.all()}
+    before = {
+        lesson.slug: (lesson.pk, lesson.get_absolute_url()) for lesson in Lesson.objects.all()
+    }
     outline = mini / "course.yaml"
     text = outline.read_text()
-    outline.write_text(text.replace("title: Lambda limits\n", "title: Lambda limits and quotas\n", 1))
+    outline.write_text(
+        text.replace("title: Lambda limits\n", "title: Lambda limits and quotas\n", 1)
+    )
     result = import_content(mini)
     assert result.updated["lessons"] == 1
     after = {lesson.slug: (lesson.pk, lesson.get_absolute_url()) for lesson in Lesson.objects.all()}
@@ -160,7 +166,12 @@ def test_duplicate_lesson_slug_is_reported_with_both_lines(mini):
     second = lines.index("  - slug: lambda-pricing") + 1
     lines[second - 1] = "  - slug: lambda-limits"
     path.write_text("\n".join(lines) + "\n")
-    _expect_error(mini, "content/course.yaml", second, f"duplicate lesson slug 'lambda-limits' (first at line {first})")
+    _expect_error(
+        mini,
+        "content/course.yaml",
+        second,
+        f"duplicate lesson slug 'lambda-limits' (first at line {first})",
+    )
 
 
 def test_undecodable_note_is_reported_with_line(mini):
@@ -175,7 +186,10 @@ def test_bad_fact_value_and_pattern_are_reported(mini):
     before = snapshot()
     with pytest.raises(ContentErrors) as caught:
         import_content(mini)
-    assert any(e.file == "content/facts.yaml" and "'value' must be a number" in e.message for e in caught.value.errors)
+    assert any(
+        e.file == "content/facts.yaml" and "'value' must be a number" in e.message
+        for e in caught.value.errors
+    )
     assert snapshot() == before
 
 
@@ -197,7 +211,11 @@ def test_new_note_in_a_known_shape_needs_no_code_change(mini):
     result = import_content(mini)
     assert result.created["notes"] == 1
     section = Section.objects.get(note__filename="005_extra.txt")
-    assert (section.heading, section.lesson.slug, section.placement) == ("Limits", "lambda-limits", "heading")
+    assert (section.heading, section.lesson.slug, section.placement) == (
+        "Limits",
+        "lambda-limits",
+        "heading",
+    )
 
 
 def test_plan_reports_mentions_with_converted_values(content):

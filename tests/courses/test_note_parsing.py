@@ -36,7 +36,10 @@ def test_markdown_sections_nest_and_keep_bullets_tables_and_code():
     assert [b.kind for b in limits.blocks] == ["list", "table", "code"]
     execution = limits.blocks[0].children[0]
     assert execution.text == "Execution:"
-    assert [c.text for c in execution.children[0].children] == ["Memory: 128MB - 10GB", "Timeout 15 minutes"]
+    assert [c.text for c in execution.children[0].children] == [
+        "Memory: 128MB - 10GB",
+        "Timeout 15 minutes",
+    ]
     assert execution.children[0].children[1].line == 6
     assert limits.blocks[1].rows == [["a", "b"], ["1", "2"]]
     assert limits.blocks[2].text == "# not a heading\nx = 1\n"

@@ -30,7 +30,9 @@ def test_script_in_zim_and_outline_is_inert():
     html, _ = render(zim, "z.txt")
     assert "<script" not in html and "&lt;script&gt;x()&lt;/script&gt;" in html
     assert "href" not in html
-    outline = "# T\n\nHeading line\n\n    <script>y()</script>\n    two\n    three\n    four\n    five\n"
+    outline = (
+        "# T\n\nHeading line\n\n    <script>y()</script>\n    two\n    three\n    four\n    five\n"
+    )
     html, _ = render(outline, "o.txt")
     assert "<script" not in html and "&lt;script&gt;y()&lt;/script&gt;" in html
 
@@ -61,4 +63,7 @@ def test_zim_inline_markup():
     assert "<em>it</em>" in html
     assert "<code>code</code>" in html
     assert '<a href="https://a.example/" rel="noopener noreferrer nofollow">site</a>' in html
-    assert '<span class="wikilink" title="Link to a page of the original notes">Other page</span>' in html
+    assert (
+        '<span class="wikilink" title="Link to a page of the original notes">Other page</span>'
+        in html
+    )

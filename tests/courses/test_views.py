@@ -4,7 +4,9 @@ from django.urls import reverse
 from courses.models import Lesson, LessonProgress, Module
 
 
-@pytest.mark.parametrize("url", ["/", "/lessons/lambda-limits/", "/search/?q=lambda", "/instructor/report/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/lessons/lambda-limits/", "/search/?q=lambda", "/instructor/report/"]
+)
 def test_anonymous_users_are_sent_to_log_in(client, course, url):
     response = client.get(url)
     assert response.status_code == 302
@@ -60,7 +62,9 @@ def test_mark_done_and_undo(client, course, learner, other_learner):
     response = client.post(reverse("courses:mark_done", args=[lesson.slug]), {"done": "1"})
     assert response.url == lesson.get_absolute_url()
     client.post(reverse("courses:mark_done", args=[lesson.slug]), {"done": "1"})  # idempotent
-    assert list(LessonProgress.objects.values_list("user__username", "lesson__slug")) == [("lena", "lambda-limits")]
+    assert list(LessonProgress.objects.values_list("user__username", "lesson__slug")) == [
+        ("lena", "lambda-limits")
+    ]
     assert 'data-testid="done-state"' in client.get(lesson.get_absolute_url()).content.decode()
     client.force_login(other_learner)
     assert 'data-testid="done-state"' not in client.get(lesson.get_absolute_url()).content.decode()
@@ -88,7 +92,9 @@ def test_search_highlights_matches(client, course, learner):
 def _lessons(n: int) -> None:
     module = Module.objects.create(slug="m", title="M", order=0)
     for i in range(n):
-        Lesson.objects.create(module=module, slug=f"l{i}", title=f"L{i}", order=i, search_text="zebrafish text")
+        Lesson.objects.create(
+            module=module, slug=f"l{i}", title=f"L{i}", order=i, search_text="zebrafish text"
+        )
 
 
 @pytest.mark.parametrize("count", [1, 6])
@@ -110,7 +116,9 @@ def test_search_query_count_is_constant(client, learner, django_assert_num_queri
     assert page.count('<p class="snippet">') == count
 
 
-def test_lesson_page_query_count_is_the_same_for_small_and_large_lessons(client, course, learner, django_assert_num_queries):
+def test_lesson_page_query_count_is_the_same_for_small_and_large_lessons(
+    client, course, learner, django_assert_num_queries
+):
     client.force_login(learner)
     sizes = sorted(Lesson.objects.all(), key=lambda lesson: lesson.sections.count())
     for lesson in (sizes[0], sizes[-1]):

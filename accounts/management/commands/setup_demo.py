@@ -9,9 +9,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for account in ensure_demo_accounts():
             if account.password:
-                self.stdout.write(self.style.SUCCESS(
-                    f"demo {account.role}: username {account.username!r} password {account.password!r}"
-                    " (shown once; keep it)"
-                ))
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"demo {account.role}: username {account.username!r} password {account.password!r}"
+                        " (shown once; keep it)"
+                    )
+                )
             else:
-                self.stdout.write(f"demo {account.role}: username {account.username!r} (exists; password unchanged)")
+                self.stdout.write(
+                    f"demo {account.role}: username {account.username!r} (exists; password unchanged)"
+                )

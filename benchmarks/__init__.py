@@ -1,0 +1,1 @@
+"""Coldstart benchmarks: `make bench` (python -m benchmarks). See BENCHMARKS.md."""
