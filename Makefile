@@ -54,8 +54,20 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The whole suite on the embedded default (SQLite), then the database tests again on the
+# real PostgreSQL (same code path as production). Under CI=true a missing PostgreSQL fails.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+
 test: install-dev chromium lint
 	$(VENV)/bin/pytest
+	@if $(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()' '$(TEST_POSTGRES_URL)' 2>/dev/null; then \
+		echo "Database tests on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/pytest -m "not browser" -p no:cacheprovider; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL); CI requires it" >&2; exit 1; \
+	else \
+		echo "warning: PostgreSQL is not reachable at $(TEST_POSTGRES_URL); ran on SQLite only"; \
+	fi
 
 bench: install
 	$(PY) -m benchmarks

@@ -344,6 +344,7 @@ def assemble(outline: Outline, notes: list[NoteInput]) -> Assembly:
                     earlier.extra.append((result, block.line, text))
                     skip[id(result)].add(id(block))
         for result in placed:
+            _prune_emptied(result.section.blocks, skip[id(result)])
             by_line = _mentions_by_line(result.note, result.section)
 
             def annotate(b: Block, by_line=by_line, kept=kept) -> str:
@@ -375,6 +376,28 @@ def assemble(outline: Outline, notes: list[NoteInput]) -> Assembly:
             [lesson.title, lesson.summary, *(s.section.heading + "\n" + s.text for s in placed)]
         )
     return Assembly(sections=sections, merged_points=merged_points, search_text=search_text)
+
+
+def _prune_emptied(blocks: list[Block], skip: set[int]) -> bool:
+    """Skip list items and lists whose every statement was merged away (a label such as
+    "Execution :" with nothing left under it). True when all of `blocks` are skipped."""
+    all_gone = True
+    for block in blocks:
+        if id(block) in skip:
+            continue
+        emptied = block.kind in ("list", "item") and bool(block.children)
+        emptied = emptied and _prune_emptied(block.children, skip)
+        if emptied and (block.kind == "list" or _is_label(block)):
+            skip.add(id(block))
+            continue
+        all_gone = False
+    return all_gone
+
+
+def _is_label(item: Block) -> bool:
+    """An item that only introduces its sub-items ("Execution :", "Pricing:")."""
+    text = item.text.strip()
+    return text.endswith(":") or len(text.split()) <= 3
 
 
 def _mentions_by_line(note: NoteInput, section: Section) -> dict[int, list[Mention]]:

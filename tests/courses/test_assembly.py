@@ -115,3 +115,17 @@ def test_unrelated_statements_stay_separate():
         }
     )
     assert result.merged_points == []
+
+
+def test_a_label_whose_sub_items_all_merged_away_is_dropped_but_long_items_stay():
+    result = build(
+        {
+            "a.md": "## Limits\n- Max 15 mins runtime\n- Memory up to 10GB\n",
+            "b.md": "## Limits\n- Execution:\n  - Limited by time - 15mn max\n"
+            "- Lambda functions keep running reliably across many zones\n  - Memory up to 10GB\n",
+        }
+    )
+    html = {s.note.filename: s.html_merged for s in result.sections}["b.md"]
+    assert "Execution:" not in html
+    assert "15mn" not in html
+    assert html == "<ul><li>Lambda functions keep running reliably across many zones</li></ul>"

@@ -225,3 +225,21 @@ def test_plan_reports_mentions_with_converted_values(content):
     assert [(m.line, m.stated, m.normalized, m.is_stale) for m in memory] == [
         (45, "3 GB", Decimal(3072), True)
     ]
+
+
+def test_seed_notes_fifteen_minute_timeout_is_one_point_crediting_four_notes(course):
+    from courses.models import MergedPoint
+
+    point = MergedPoint.objects.get(lesson__slug="lambda-overview", text__contains="15 minutes")
+    sources = [(s.section.note.filename[:3], s.line, s.text) for s in point.sources.all()]
+    assert sources[:4] == [
+        ("000", 32, "Limited by time - short executions (up to 15 minutes)"),
+        ("001", 31, "Max 15 mins runtime"),
+        ("003", 18, "Limited by time - 15mn max"),
+        ("004", 32, "900s (15 minute) function timeout"),
+    ]
+    lesson_html = "".join(
+        Section.objects.filter(lesson__slug="lambda-overview").values_list("html_merged", flat=True)
+    )
+    assert lesson_html.count("15 mins runtime") == 0
+    assert "Also in:" in lesson_html
