@@ -263,9 +263,18 @@ def stale_callout(mention: Mention) -> str:
 
 
 def also_in(sources: list[tuple[SectionResult, int, str]]) -> str:
-    labels = dict.fromkeys(f"{s.note.title} › {' › '.join(s.section.path)}" for s, _, _ in sources)
-    credits = "; ".join(html.escape(label) for label in labels)
-    return f'<span class="also-in">Also in: {credits}</span>'
+    """The credit line for a statement other notes also make: note title and heading, with
+    the full heading path and line as a tooltip."""
+    credits: dict[str, str] = {}
+    for result, line, _ in sources:
+        label = f"{result.note.title} › {result.section.heading}"
+        where = f"{result.note.filename}:{line} · {' › '.join(result.section.path)}"
+        credits.setdefault(label, where)
+    parts = "; ".join(
+        f'<span title="{html.escape(where)}">{html.escape(label)}</span>'
+        for label, where in credits.items()
+    )
+    return f'<span class="also-in">Also in: {parts}</span>'
 
 
 # --- assembly ----------------------------------------------------------------------------------
@@ -315,7 +324,8 @@ def assemble(outline: Outline, notes: list[NoteInput]) -> Assembly:
         for position, result in enumerate(placed):
             result.lesson_order = position
             result.group_title = (
-                lesson_titles[lesson.slug].headings[result.alias_index]
+                # "Lambda > Limits" is routing syntax; the reader sees "Limits".
+                lesson_titles[lesson.slug].headings[result.alias_index].split(">")[-1].strip()
                 if result.placement == "heading"
                 else result.section.heading
             )
