@@ -83,9 +83,11 @@ def test_fifteen_minutes_stated_four_ways_collapses_into_one_point_with_every_so
     assert "Max 15 mins runtime" not in by_note["b.md"].html_merged
     assert "Max 15 mins runtime" in by_note["b.md"].html_source  # "by source" keeps every word
     assert (
-        "Also in: Note B › Limits; Note C › P › Limits; Note D › Limits"
-        in by_note["a.md"].html_merged
-    )
+        "Also in: "
+        '<span title="b.md:2 · Limits">Note B › Limits</span>; '
+        '<span title="c.txt:5 · P › Limits">Note C › Limits</span>; '
+        '<span title="d.md:2 · Limits">Note D › Limits</span>'
+    ) in by_note["a.md"].html_merged
 
 
 def test_different_values_are_not_merged_and_the_stale_one_gets_a_callout():
