@@ -243,3 +243,32 @@ def test_seed_notes_fifteen_minute_timeout_is_one_point_crediting_four_notes(cou
     )
     assert lesson_html.count("15 mins runtime") == 0
     assert "Also in:" in lesson_html
+
+
+def test_lesson_that_receives_no_section_is_warned_about(mini, capsys):
+    path = mini / "course.yaml"
+    path.write_text(
+        path.read_text()
+        + "  - slug: lambda-edge\n    module: lambda\n    title: Lambda@Edge\n    keywords: [cloudfront]\n"
+    )
+    line = path.read_text().splitlines().index("  - slug: lambda-edge") + 1
+    call_command("import_content", "--content-dir", str(mini))
+    out = capsys.readouterr().out
+    assert (
+        f"warning: content/course.yaml:{line}: lesson 'lambda-edge' received no section; "
+        "add heading aliases or keywords, or remove it"
+    ) in out
+
+
+def test_markup_in_the_outline_is_shown_as_text(mini, client, learner):
+    path = mini / "course.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "title: Lambda limits\n", 'title: "Limits <script>alert(1)</script>"\n', 1
+        )
+    )
+    import_content(mini)
+    client.force_login(learner)
+    page = client.get("/lessons/lambda-limits/").content.decode()
+    assert "<h1>Limits &lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
+    assert "<script>" not in page
