@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ def get_lesson_for_user(*, user: User, slug: str) -> Lesson:
     if not user.is_authenticated:
         raise Http404("No lesson")
     try:
-        return Lesson.objects.select_related("module").get(slug=slug)
+        return Lesson.objects.select_related("module").defer("search_text").get(slug=slug)
     except Lesson.DoesNotExist:
         raise Http404("No such lesson") from None
 
@@ -41,8 +41,10 @@ def set_lesson_done(*, user: User, lesson: Lesson, done: bool) -> None:
 
 
 def course_outline() -> list[Module]:
-    """Modules with their lessons, in two queries."""
-    return list(Module.objects.prefetch_related("lessons"))
+    """Modules with their lessons, in two queries (without the lessons' search text, which
+    is the size of the whole course)."""
+    lessons = Lesson.objects.only("id", "module_id", "slug", "title", "order")
+    return list(Module.objects.prefetch_related(Prefetch("lessons", queryset=lessons)))
 
 
 @dataclass

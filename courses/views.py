@@ -36,7 +36,9 @@ def course(request):
 def lesson(request, slug: str):
     lesson = get_lesson_for_user(user=request.user, slug=slug)
     view = "source" if request.GET.get("view") == "source" else "merged"
-    sections = list(lesson.sections.select_related("note").order_by("lesson_order"))
+    # Only the HTML of the chosen view travels from the database.
+    unused = ["text", "html_source" if view == "merged" else "html_merged"]
+    sections = list(lesson.sections.select_related("note").defer(*unused).order_by("lesson_order"))
     modules = services.course_outline()
     done = services.completed_lesson_ids(user=request.user)
     flat = [item for m in modules for item in m.lessons.all()]
