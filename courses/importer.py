@@ -17,9 +17,9 @@ from pathlib import Path
 
 from django.db import models, transaction
 
-from courses.assembly import Assembly, NoteInput, assemble
+from courses.assembly import Assembly, NoteInput, assemble, normalize
 from courses.content_errors import ContentError, ContentErrors
-from courses.facts import FactSpec, find_mentions, find_uncovered, format_number
+from courses.facts import FactSpec, find_mentions, find_uncovered, load_facts
 from courses.models import (
     Fact,
     FactMention,
@@ -107,8 +107,6 @@ def build_plan(content_dir: Path) -> Plan:
     except ContentError as exc:
         errors.append(exc)
     try:
-        from courses.facts import load_facts
-
         facts = load_facts(content_dir)
     except ContentErrors as exc:
         errors.extend(exc.errors)
@@ -153,8 +151,6 @@ def build_plan(content_dir: Path) -> Plan:
 
 
 def _check_placements(outline: Outline, notes: list[NoteInput]) -> list[ContentError]:
-    from courses.assembly import normalize
-
     errors = []
     by_file = {n.filename: n for n in notes}
     for placement in outline.placements:
@@ -405,6 +401,3 @@ def import_content(content_dir: Path) -> ImportResult:
     """Validate content/ and bring the database to it. Side effects: rewrites course tables
     (never LessonProgress, except through lessons deleted from course.yaml)."""
     return apply_plan(build_plan(content_dir))
-
-
-__all__ = ["ImportResult", "Plan", "apply_plan", "build_plan", "format_number", "import_content"]

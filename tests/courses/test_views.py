@@ -126,3 +126,31 @@ def test_lesson_page_query_count_is_the_same_for_small_and_large_lessons(
         # 2 x permissions (instructor link)
         with django_assert_num_queries(9):
             assert client.get(lesson.get_absolute_url()).status_code == 200
+
+
+def test_instructor_reimport_runs_the_import_task_after_commit(
+    client, course, instructor, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    import shutil
+
+    from config.celery import app
+
+    content = tmp_path / "content"
+    shutil.copytree(settings.CONTENT_DIR, content)
+    outline = content / "course.yaml"
+    outline.write_text(
+        outline.read_text().replace("title: Lambda limits\n", "title: Lambda quotas\n", 1)
+    )
+    settings.CONTENT_DIR = content
+    client.force_login(instructor)
+    app.conf.task_always_eager = True  # run the task in-process, through Celery's API
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = client.post("/instructor/reimport/", follow=True)
+    finally:
+        app.conf.task_always_eager = False
+    assert len(callbacks) == 1
+    page = response.content.decode()
+    assert "Content import queued; refresh this report in a few seconds." in page
+    assert response.redirect_chain == [("/instructor/report/", 302)]
+    assert Lesson.objects.get(slug="lambda-limits").title == "Lambda quotas"
