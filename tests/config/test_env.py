@@ -21,3 +21,18 @@ def test_env_readers_parse_and_fail_loudly(monkeypatch):
         env_int("X_INT", 1, minimum=1)
     monkeypatch.delenv("X_BOOL")
     assert env_bool("X_BOOL", True) is True
+
+
+def test_bad_database_url_stops_start_up_with_its_name(monkeypatch):
+    from config import settings
+
+    monkeypatch.setenv("DATABASE_URL", "nosuchdb://somewhere/x")
+    with pytest.raises(ConfigError, match="DATABASE_URL='nosuchdb://somewhere/x' cannot be parsed"):
+        settings._database()
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example:5432/coldstart")
+    config = settings._database()
+    assert (config["ENGINE"], config["HOST"], config["NAME"]) == (
+        "django.db.backends.postgresql",
+        "db.example",
+        "coldstart",
+    )
