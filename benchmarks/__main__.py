@@ -38,7 +38,7 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from accounts.roles import LEARNER, ROLE_PERMISSIONS  # noqa: E402
+from accounts.roles import LEARNER, grant_role_permissions  # noqa: E402
 from accounts.services import create_user_with_role  # noqa: E402
 from courses.importer import import_content  # noqa: E402
 from courses.models import Lesson  # noqa: E402
@@ -66,13 +66,7 @@ def _time(fn: Callable[[], object], runs: int) -> list[float]:
 
 def _restore_roles() -> None:
     """flush empties auth_group (the roles come from a data migration); put them back."""
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+    grant_role_permissions(Group, Permission)
 
 
 def bench_import() -> tuple[list[float], list[float], str]:

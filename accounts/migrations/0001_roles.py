@@ -8,17 +8,9 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    from accounts.roles import ROLE_PERMISSIONS
+    from accounts.roles import grant_role_permissions
 
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+    grant_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 class Migration(migrations.Migration):

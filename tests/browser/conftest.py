@@ -17,7 +17,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 
-from accounts.roles import ROLE_PERMISSIONS
+from accounts.roles import grant_role_permissions
 from accounts.services import ensure_demo_accounts
 from courses.importer import import_content
 
@@ -39,18 +39,6 @@ class Credentials:
     password: str
 
 
-def _ensure_role_groups() -> None:
-    """The role groups come from a data migration; a transactional test's flush removes
-    them (permissions are re-created by post_migrate, groups are not), so put them back."""
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-
-
 @pytest.fixture
 def imported_course(transactional_db):
     """The real course from content/, imported into the live server's database."""
@@ -59,7 +47,8 @@ def imported_course(transactional_db):
 
 @pytest.fixture
 def demo_learner(transactional_db) -> Credentials:
-    _ensure_role_groups()
+    # A transactional test's flush removes the role groups made by the data migration.
+    grant_role_permissions(Group, Permission)
     accounts = {a.username: a for a in ensure_demo_accounts()}
     learner = accounts["learner"]
     assert learner.password, "the demo learner already existed, so its password is unknown"
