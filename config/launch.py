@@ -11,14 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-from config.env import env_int
+from config.env import env_int, env_str
 
 BIN = Path(sys.executable).parent
 
 
 def main() -> int:
     port = env_int("PORT", 8000, minimum=1)
-    host = os.environ.get("HOST", "127.0.0.1")
+    host = env_str("HOST", "127.0.0.1")
     commands = {
         "worker": [
             str(BIN / "celery"),

@@ -312,7 +312,6 @@ def assemble(outline: Outline, notes: list[NoteInput]) -> Assembly:
 
     merged_points: list[MergedPointResult] = []
     search_text: dict[str, str] = {}
-    lesson_titles = {lesson.slug: lesson for lesson in outline.lessons}
     for lesson in outline.lessons:
         placed = sorted(
             (s for s in sections if s.lesson == lesson.slug),
@@ -325,7 +324,7 @@ def assemble(outline: Outline, notes: list[NoteInput]) -> Assembly:
             result.lesson_order = position
             result.group_title = (
                 # "Lambda > Limits" is routing syntax; the reader sees "Limits".
-                lesson_titles[lesson.slug].headings[result.alias_index].split(">")[-1].strip()
+                lesson.headings[result.alias_index].split(">")[-1].strip()
                 if result.placement == "heading"
                 else result.section.heading
             )

@@ -151,7 +151,7 @@ def plain_heading(text: str) -> str:
 
 _md_parser = MarkdownIt("commonmark", {"html": True}).enable("table")
 
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 
 
@@ -255,7 +255,7 @@ def _paragraph_or_image(content: str, line: int, end: int) -> Block:
     md_img = re.fullmatch(r"!\[([^\]]*)\]\(([^)\s]*)[^)]*\)", stripped)
     if md_img:
         return Block("image", line, end, alt=md_img.group(1), src=md_img.group(2))
-    if _IMG_TAG.fullmatch(stripped):
+    if IMG_TAG.fullmatch(stripped):
         src, alt = img_tag_attrs(stripped)
         return Block("image", line, end, alt=alt, src=src)
     return Block("para", line, end, text=content)

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 import nh3
 from markdown_it import MarkdownIt
 
-from courses.note_parsing import _IMG_TAG, Block, img_tag_attrs
+from courses.note_parsing import IMG_TAG, Block, img_tag_attrs
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def _inline_markdown(text: str, line: int, images: list[ImageRef]) -> str:
         found.append(ImageRef(line, src, alt))
         return _SENTINEL.format(len(found) - 1)
 
-    text = _IMG_TAG.sub(stash, text)
+    text = IMG_TAG.sub(stash, text)
     env: dict = {"line": line, "images": images}
     rendered = _md_inline.renderInline(text, env)
     images.extend(found)
@@ -169,7 +169,7 @@ def render_inline(text: str, shape: str, line: int, images: list[ImageRef]) -> s
 
 def inline_plain(text: str, shape: str) -> str:
     """Inline source without markup, for search, de-duplication and fact mentions."""
-    text = _IMG_TAG.sub(lambda m: img_tag_attrs(m.group(0))[1], text)
+    text = IMG_TAG.sub(lambda m: img_tag_attrs(m.group(0))[1], text)
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
     text = _ZIM_LINK.sub(lambda m: m.group(2) or m.group(1), text)

@@ -46,7 +46,6 @@ class PlacementSpec:
 
 @dataclass
 class Outline:
-    title: str
     sources: list[SourceSpec]
     modules: list[ModuleSpec]
     lessons: list[LessonSpec]
@@ -59,8 +58,7 @@ def load_outline(content_dir: Path, note_files: list[str]) -> Outline:
     data = r.mapping(raw, "course.yaml", 1)
     if data is None:
         r.raise_errors()
-    r.keys(data, "course.yaml", {"title", "sources", "modules", "lessons", "placements"})
-    title = r.text(data, "title", "course.yaml")
+    r.keys(data, "course.yaml", {"sources", "modules", "lessons", "placements"})
 
     sources: list[SourceSpec] = []
     for entry in _list(r, data, "sources"):
@@ -161,7 +159,7 @@ def load_outline(content_dir: Path, note_files: list[str]) -> Outline:
         )
 
     r.raise_errors()
-    return Outline(title, sources, modules, lessons, placements)
+    return Outline(sources, modules, lessons, placements)
 
 
 def _list(r: FieldReader, data: LineDict, key: str) -> list:

@@ -1,42 +1,13 @@
 """Merging and de-duplication across notes, on small notes written for the test."""
 
-import datetime as dt
-import re
-from decimal import Decimal
-
 from courses.assembly import NoteInput, assemble
-from courses.facts import FactSpec, Pattern, find_mentions
+from courses.facts import find_mentions
 from courses.note_parsing import parse_note
 from courses.outline import LessonSpec, ModuleSpec, Outline, SourceSpec
+from tests.courses.fact_specs import fact_spec, memory_fact_spec
 
-TIMEOUT = FactSpec(
-    key="lambda.timeout.max",
-    label="Maximum Lambda timeout",
-    service="lambda",
-    value=Decimal(900),
-    unit="s",
-    display="900 seconds (15 minutes)",
-    since="",
-    verified=dt.date(2026, 11, 22),
-    reference="https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html",
-    note="",
-    patterns=[
-        Pattern(re.compile(r"(?P<value>\d+)\s*(?P<unit>minutes?|mins?|mn|s)\b", re.I), "", 1)
-    ],
-)
-MEMORY = FactSpec(
-    key="lambda.memory.max",
-    label="Maximum Lambda memory",
-    service="lambda",
-    value=Decimal(10240),
-    unit="MB",
-    display="10,240 MB (10 GB)",
-    since="December 2020",
-    verified=dt.date(2026, 11, 22),
-    reference="https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html",
-    note="",
-    patterns=[Pattern(re.compile(r"(?P<value>\d+)\s*(?P<unit>GB)\b", re.I), "", 1)],
-)
+TIMEOUT = fact_spec()
+MEMORY = memory_fact_spec()
 
 NOTES = {
     "a.md": "## Limits\n- Limited by time - short executions (up to 15 minutes)\n- Memory up to 10GB\n",
@@ -48,7 +19,6 @@ NOTES = {
 
 def build(notes=NOTES):
     outline = Outline(
-        title="t",
         sources=[SourceSpec(f, f"Note {f[0].upper()}", 1) for f in notes],
         modules=[ModuleSpec("lambda", "Lambda", "", 1)],
         lessons=[LessonSpec("lambda-limits", "lambda", "Lambda limits", "", ["Limits"], [], 1)],

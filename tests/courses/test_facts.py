@@ -3,8 +3,9 @@ from decimal import Decimal
 
 from django.core.management import call_command
 
-from courses.facts import FactSpec, Pattern, convert, find_mentions, find_uncovered
+from courses.facts import convert, find_mentions, find_uncovered
 from courses.models import FactMention
+from tests.courses.fact_specs import fact_spec
 
 
 def test_convert_uses_binary_sizes_and_time_units():
@@ -14,27 +15,6 @@ def test_convert_uses_binary_sizes_and_time_units():
     assert convert(Decimal(5), "MB", "s") is None
 
 
-def _fact(**kw) -> FactSpec:
-    import datetime as dt
-    import re
-
-    base = dict(
-        key="lambda.timeout.max",
-        label="Maximum Lambda timeout",
-        service="lambda",
-        value=Decimal(900),
-        unit="s",
-        display="900 seconds (15 minutes)",
-        since="",
-        verified=dt.date(2026, 11, 22),
-        reference="https://docs.aws.amazon.com/x",
-        note="",
-        patterns=[Pattern(re.compile(r"(?P<value>\d+)\s*(?P<unit>minutes|mn|s)\b", re.I), "", 1)],
-    )
-    base.update(kw)
-    return FactSpec(**base)
-
-
 def test_mentions_strip_markup_convert_and_flag_stale_values():
     lines = [
         "- **Max** `15 minutes`",
@@ -42,7 +22,7 @@ def test_mentions_strip_markup_convert_and_flag_stale_values():
         "- up to 5 minutes",
         "no numbers",
     ]
-    mentions = find_mentions(lines, [_fact()])
+    mentions = find_mentions(lines, [fact_spec()])
     assert [(m.line, m.stated, m.normalized, m.is_stale) for m in mentions] == [
         (1, "15 minutes", Decimal(900), False),
         (2, "900 s", Decimal(900), False),
@@ -53,7 +33,7 @@ def test_mentions_strip_markup_convert_and_flag_stale_values():
 
 def test_numbers_with_units_outside_any_mention_are_uncovered():
     lines = ["Timeout 15 minutes, item up to 400KB", "Retention 24 hours"]
-    mentions = find_mentions(lines, [_fact()])
+    mentions = find_mentions(lines, [fact_spec()])
     assert [(u.line, u.text) for u in find_uncovered(lines, mentions)] == [
         (1, "400KB"),
         (2, "24 hours"),

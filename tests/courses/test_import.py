@@ -28,7 +28,6 @@ def snapshot() -> dict:
 
 
 MINI_OUTLINE = """\
-title: Mini course
 sources:
   - file: 001_a.md
     title: Note A
