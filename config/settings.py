@@ -15,6 +15,9 @@ from config.env import ConfigError, env_bool, env_choice, env_int, env_list, env
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("COLDSTART_VAR_DIR", str(BASE_DIR / "var")))
 CONTENT_DIR = Path(env_str("COLDSTART_CONTENT_DIR", str(BASE_DIR / "content")))
+# Content beside the notes that import_content also validates and loads (see
+# courses.importer.ContentExtension).
+COLDSTART_CONTENT_EXTENSIONS: list[str] = []
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -47,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "accounts",
     "courses",
+    "quizzes",
+    "labs",
 ]
 
 MIDDLEWARE = [
@@ -135,13 +140,15 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # kombu's default is ./control, which would put broker files in the working tree.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True

@@ -4,5 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("quizzes/", include("quizzes.urls")),
+    path("instructor/quizzes/", include("quizzes.instructor_urls")),
+    path("labs/", include("labs.urls")),
     path("", include("courses.urls")),
 ]

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.db import models, transaction
+from django.utils.module_loading import import_string
 
 from courses.assembly import Assembly, NoteInput, assemble, normalize
 from courses.content_errors import ContentError, ContentErrors
@@ -46,6 +48,8 @@ class Plan:
     notes: list[NoteInput]
     assembly: Assembly
     uncovered: dict[str, list] = field(default_factory=dict)
+    # Built state of each content extension (quizzes, labs), keyed by extension name.
+    extras: dict[str, object] = field(default_factory=dict)
 
     @property
     def unplaced(self):
@@ -141,13 +145,48 @@ def build_plan(content_dir: Path) -> Plan:
         errors.extend(_check_placements(outline, notes))
     if errors:
         raise ContentErrors(errors)
-    return Plan(
+    plan = Plan(
         outline=outline,
         facts=facts,
         notes=notes,
         assembly=assemble(outline, notes),
         uncovered=uncovered,
     )
+    # Extensions validate their own folders against the course just built, so a question can
+    # name a lesson or fact and a lab can link its lessons; all their errors are reported
+    # together before anything is written.
+    for extension in content_extensions():
+        try:
+            plan.extras[extension.name] = extension.build(content_dir, plan)
+        except ContentErrors as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ContentErrors(errors)
+    return plan
+
+
+class ContentExtension:
+    """A kind of content beside the notes (content/quizzes/, content/labs/).
+
+    `build` reads and validates its files without writing anything and raises ContentErrors;
+    `apply` runs inside the import's transaction after the course tables are synced and
+    records its row changes in the shared result counters; `describe` gives the counts the
+    command prints ("152 questions")."""
+
+    name = ""
+
+    def build(self, content_dir: Path, plan: Plan) -> object:
+        raise NotImplementedError
+
+    def apply(self, built: object, result: ImportResult) -> None:
+        raise NotImplementedError
+
+    def describe(self, built: object) -> str:
+        raise NotImplementedError
+
+
+def content_extensions() -> list[ContentExtension]:
+    return [import_string(path)() for path in settings.COLDSTART_CONTENT_EXTENSIONS]
 
 
 def _check_placements(outline: Outline, notes: list[NoteInput]) -> list[ContentError]:
@@ -394,6 +433,9 @@ def apply_plan(plan: Plan) -> ImportResult:
         sync.run(FactMention, lambda o: (o.fact_id, o.note_id, o.line, o.column), desired_mentions)
         sync.run(MissingImage, lambda o: (o.note_id, o.line, o.src), desired_images)
         sync.run(UncoveredNumber, lambda o: (o.note_id, o.line, o.column), desired_uncovered)
+        for extension in content_extensions():
+            if extension.name in plan.extras:
+                extension.apply(plan.extras[extension.name], result)
     return result
 
 

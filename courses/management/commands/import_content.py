@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.content_errors import ContentErrors
-from courses.importer import apply_plan, build_plan
+from courses.importer import apply_plan, build_plan, content_extensions
 
 
 class Command(BaseCommand):
@@ -43,6 +43,9 @@ class Command(BaseCommand):
             f"{len(plan.notes)} notes, {len(plan.outline.lessons)} lessons, "
             f"{placed} sections placed, {len(plan.unplaced)} unplaced, {len(plan.facts)} facts"
         )
+        for extension in content_extensions():
+            if extension.name in plan.extras:
+                counts += ", " + extension.describe(plan.extras[extension.name])
         if check:
             self.stdout.write(f"content OK: {counts}")
             return
