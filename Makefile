@@ -62,7 +62,7 @@ test: install-dev chromium lint
 	$(VENV)/bin/pytest
 	@if $(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()' '$(TEST_POSTGRES_URL)' 2>/dev/null; then \
 		echo "Database tests on PostgreSQL ($(TEST_POSTGRES_URL))"; \
-		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/pytest -m "not browser" -p no:cacheprovider; \
+		DATABASE_URL='$(TEST_POSTGRES_URL)' COLDSTART_DB_TESTS_ONLY=1 $(VENV)/bin/pytest -m "not browser" -p no:cacheprovider; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL); CI requires it" >&2; exit 1; \
 	else \

@@ -45,3 +45,22 @@ def course(db):
 def fast_password_hashing(settings):
     # PBKDF2 at production strength costs ~0.5 s per hash; tests only need it to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs the suite a second time on PostgreSQL; that run only needs the tests
+    that touch the database (COLDSTART_DB_TESTS_ONLY=1), the rest already ran once."""
+    import os
+
+    if os.environ.get("COLDSTART_DB_TESTS_ONLY") != "1":
+        return
+    db_fixtures = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+    keep, drop = [], []
+    for item in items:
+        uses_db = bool(db_fixtures & set(getattr(item, "fixturenames", ()))) or (
+            item.get_closest_marker("django_db") is not None
+        )
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
