@@ -26,7 +26,9 @@ def main() -> int:
             "config",
             "worker",
             "--loglevel=INFO",
-            "--concurrency=1",
+            "--concurrency=2",
+            # One machine, one worker: beat runs inside it (close expired exam attempts).
+            "--beat",
             "--without-gossip",
             "--without-mingle",
         ],

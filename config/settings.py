@@ -17,7 +17,7 @@ VAR_DIR = Path(env_str("COLDSTART_VAR_DIR", str(BASE_DIR / "var")))
 CONTENT_DIR = Path(env_str("COLDSTART_CONTENT_DIR", str(BASE_DIR / "content")))
 # Content beside the notes that import_content also validates and loads (see
 # courses.importer.ContentExtension).
-COLDSTART_CONTENT_EXTENSIONS: list[str] = []
+COLDSTART_CONTENT_EXTENSIONS: list[str] = ["quizzes.content.QuizContent", "labs.content.LabContent"]
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -152,6 +152,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
+# Periodic work (run by `celery beat`; `make run` embeds beat in its one worker).
+CELERY_BEAT_SCHEDULE = {
+    "close-expired-exam-attempts": {
+        "task": "quizzes.tasks.close_expired_attempts",
+        "schedule": 60.0,
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
 LOGGING = {

@@ -171,7 +171,8 @@ class ContentExtension:
     `build` reads and validates its files without writing anything and raises ContentErrors;
     `apply` runs inside the import's transaction after the course tables are synced and
     records its row changes in the shared result counters; `describe` gives the counts the
-    command prints ("152 questions")."""
+    command prints ("152 questions"); a `warnings` list on the built object, when present, is
+    printed by the command too."""
 
     name = ""
 

@@ -55,6 +55,7 @@ def lesson(request, slug: str):
             for note, items in groupby(by_note, key=lambda s: s.note)
         ]
     sources = sorted({s.note for s in sections}, key=lambda n: n.order)
+    labs = list(lesson.labs.filter(is_active=True).only("slug", "title", "minutes"))
     return render(
         request,
         "courses/lesson.html",
@@ -68,6 +69,7 @@ def lesson(request, slug: str):
             "is_done": lesson.pk in done,
             "previous": flat[index - 1] if index > 0 else None,
             "next": flat[index + 1] if index + 1 < len(flat) else None,
+            "labs": labs,
         },
     )
 

@@ -123,8 +123,8 @@ def test_lesson_page_query_count_is_the_same_for_small_and_large_lessons(
     sizes = sorted(Lesson.objects.all(), key=lambda lesson: lesson.sections.count())
     for lesson in (sizes[0], sizes[-1]):
         # session, user, lesson, sections+notes, modules, lessons (prefetch), progress,
-        # 2 x permissions (instructor link)
-        with django_assert_num_queries(9):
+        # linked labs, 2 x permissions (instructor link)
+        with django_assert_num_queries(10):
             assert client.get(lesson.get_absolute_url()).status_code == 200
 
 
@@ -154,3 +154,14 @@ def test_instructor_reimport_runs_the_import_task_after_commit(
     assert "Content import queued; refresh this report in a few seconds." in page
     assert response.redirect_chain == [("/instructor/report/", 302)]
     assert Lesson.objects.get(slug="lambda-limits").title == "Lambda quotas"
+
+
+def test_lesson_page_links_its_labs_and_lesson_practice(client, course, learner):
+    from labs.models import Lab
+
+    lab = Lab.objects.filter(is_active=True).order_by("slug").first()
+    lesson = lab.lessons.order_by("order").first()
+    client.force_login(learner)
+    page = client.get(lesson.get_absolute_url()).content.decode()
+    assert f'href="/labs/{lab.slug}/">Lab: {lab.title}</a>' in page
+    assert f'href="/quizzes/practice/?lesson={lesson.slug}">' in page

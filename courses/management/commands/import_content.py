@@ -45,7 +45,10 @@ class Command(BaseCommand):
         )
         for extension in content_extensions():
             if extension.name in plan.extras:
-                counts += ", " + extension.describe(plan.extras[extension.name])
+                built = plan.extras[extension.name]
+                counts += ", " + extension.describe(built)
+                for warning in getattr(built, "warnings", ()):
+                    self.stdout.write(f"warning: {warning}")
         if check:
             self.stdout.write(f"content OK: {counts}")
             return

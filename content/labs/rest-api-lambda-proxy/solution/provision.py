@@ -1,0 +1,72 @@
+"""Deploy notes-handler and put the notes-api REST API in front of it."""
+
+import io
+import json
+import zipfile
+
+import boto3
+
+REGION = "us-east-1"
+
+iam = boto3.client("iam")
+lam = boto3.client("lambda")
+apigw = boto3.client("apigateway")
+account = boto3.client("sts").get_caller_identity()["Account"]
+
+trust = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+role = iam.create_role(RoleName="notes-handler-role", AssumeRolePolicyDocument=json.dumps(trust))
+
+buffer = io.BytesIO()
+with zipfile.ZipFile(buffer, "w") as archive:
+    archive.write("handler.py")
+function = lam.create_function(
+    FunctionName="notes-handler",
+    Runtime="python3.12",
+    Role=role["Role"]["Arn"],
+    Handler="handler.handler",
+    Code={"ZipFile": buffer.getvalue()},
+)
+uri = (
+    f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+    f"{function['FunctionArn']}/invocations"
+)
+
+api = apigw.create_rest_api(name="notes-api")
+api_id = api["id"]
+root_id = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
+notes = apigw.create_resource(restApiId=api_id, parentId=root_id, pathPart="notes")
+note = apigw.create_resource(restApiId=api_id, parentId=notes["id"], pathPart="{id}")
+
+for resource_id, method in ((note["id"], "GET"), (notes["id"], "POST")):
+    apigw.put_method(
+        restApiId=api_id, resourceId=resource_id, httpMethod=method, authorizationType="NONE"
+    )
+    apigw.put_integration(
+        restApiId=api_id,
+        resourceId=resource_id,
+        httpMethod=method,
+        type="AWS_PROXY",
+        # API Gateway always calls Lambda's Invoke API with POST.
+        integrationHttpMethod="POST",
+        uri=uri,
+    )
+
+apigw.create_deployment(restApiId=api_id, stageName="prod")
+
+lam.add_permission(
+    FunctionName="notes-handler",
+    StatementId="notes-api-invoke",
+    Action="lambda:InvokeFunction",
+    Principal="apigateway.amazonaws.com",
+    SourceArn=f"arn:aws:execute-api:{REGION}:{account}:{api_id}/*",
+)
+print(f"https://{api_id}.execute-api.{REGION}.amazonaws.com/prod/notes")

@@ -1,0 +1,170 @@
+"""End to end through the warm engine: real server process, real moto, real learner
+processes. The test lab (./lab) has three checks worth 2 + 3 + 1 points."""
+
+from __future__ import annotations
+
+import json
+
+from labs.sandbox import engine
+from tests.labs.sandbox.conftest import full_marks, leftover_processes
+
+PROVISION_TABLE_ONLY = """
+import boto3
+boto3.client("dynamodb").create_table(
+    TableName="Notes",
+    KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+    BillingMode="PAY_PER_REQUEST",
+)
+print("table only")
+"""
+
+
+def test_grade_reference_solution_scores_full_marks(sandbox, lab, solution):
+    result = full_marks(sandbox, lab, solution)
+    assert result["gradable"] is True
+    assert result["reason"] is None
+    assert [check["passed"] for check in result["checks"]] == [True, True, True]
+    assert [check["hint"] for check in result["checks"]] == [None, None, None]
+    assert result["output"] == "provisioned\n"
+    assert result["inventory"]["dynamodb"] == [
+        {"type": "table", "name": "Notes", "partition_key": "id", "sort_key": None, "indexes": []}
+    ]
+    assert [fn["name"] for fn in result["inventory"]["lambda"]] == ["notes-writer"]
+    assert [role["name"] for role in result["inventory"]["iam"]] == ["notes-role"]
+    assert set(result["timings"]) >= {"total_ms", "provision_ms", "checks_ms", "setup_ms"}
+    assert [log["function"] for log in result["lambda_logs"]] == ["notes-writer", "notes-writer"]
+    json.dumps(result)  # plain data all the way down
+    assert leftover_processes(sandbox) == []
+
+
+def test_grade_partial_submission_fails_dependent_checks_with_hints(sandbox, lab):
+    result = engine.grade(lab, {"provision.py": PROVISION_TABLE_ONLY})
+    assert (result["status"], result["score"], result["max_score"]) == ("graded", 2, 6)
+    table, writes, warm = result["checks"]
+    assert table["passed"] is True
+    assert writes == {
+        "name": "The function stores a note",
+        "points": 0,
+        "max_points": 3,
+        "passed": False,
+        "message": "Invoke failed: ResourceNotFoundException: Function not found: "
+        "arn:aws:lambda:us-east-1:123456789012:function:notes-writer",
+        "hint": "The handler should put the item it receives.",
+    }
+    assert warm["message"] == "skipped: needs The function stores a note"
+    assert warm["passed"] is False
+
+
+def test_state_does_not_leak_between_submissions(sandbox, lab, solution):
+    full_marks(sandbox, lab, solution)
+    # The same account, next submission: nothing of the previous one is there.
+    probe = """
+import boto3
+print(boto3.client("dynamodb").list_tables()["TableNames"])
+print([f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]])
+print([r["RoleName"] for r in boto3.client("iam").list_roles()["Roles"]])
+"""
+    result = engine.run({"provision.py": probe})
+    assert result["status"] == "graded"
+    assert result["output"] == "[]\n[]\n[]\n"
+    assert result["inventory"] == {}
+
+
+def test_lambda_module_state_does_not_carry_over_between_submissions(sandbox, lab, solution):
+    # The warm-count check sees count == 2 (first and second call of this submission) in
+    # every submission: a warm environment never outlives its run.
+    for _ in range(2):
+        result = full_marks(sandbox, lab, solution)
+        assert result["checks"][2]["message"] == "Warm environment kept its state."
+
+
+def test_run_reports_output_and_inventory_without_checks(sandbox, lab, solution):
+    result = engine.run(solution, lab)
+    assert result["status"] == "graded"
+    assert result["checks"] == []
+    assert (result["score"], result["max_score"]) == (0, 0)
+    assert result["output"] == "provisioned\n"
+    assert sorted(result["inventory"]) == ["dynamodb", "iam", "lambda"]
+    assert "checks_ms" not in result["timings"]
+
+
+def test_syntax_error_is_ungradable_with_file_and_line(sandbox, lab):
+    result = engine.grade(
+        lab, {"provision.py": "import boto3\n", "handler.py": "def f(:\n    pass\n"}
+    )
+    assert result["gradable"] is False
+    assert result["status"] == "ungradable"
+    assert result["reason"] == "handler.py:1: syntax error: invalid syntax"
+    assert result["checks"] == []
+
+
+def test_missing_provision_script_is_ungradable(sandbox, lab):
+    result = engine.grade(lab, {"handler.py": "x = 1\n"})
+    assert (result["gradable"], result["reason"]) == (
+        False,
+        "The submission has no provision.py: it is the script the sandbox runs.",
+    )
+
+
+def test_submission_limits_are_ungradable_with_reason():
+    too_many = {f"f{i}.py": "" for i in range(21)}
+    assert engine.run(too_many)["reason"] == "The submission has 21 files; at most 20 are allowed."
+    big = {"provision.py": "#" * (200 * 1024 + 1)}
+    assert engine.run(big)["reason"] == "provision.py is 200 KB; each file may be at most 200 KB."
+    total = {f"f{i}.py": "#" * (190 * 1024) for i in range(6)}
+    assert engine.run(total)["reason"] == (
+        "The submission is 1140 KB in total; at most 1024 KB are allowed."
+    )
+    for name in ("../evil.py", "/etc/passwd", "a//b.py", "./x.py", "a\\b.py"):
+        assert engine.run({name: ""})["reason"] == (
+            f"{name!r} is not an allowed file name (use plain relative names like lib/util.py)."
+        )
+    assert engine.run({})["reason"] == "The submission contains no files."
+
+
+def test_nested_files_are_importable_from_the_script(sandbox):
+    files = {
+        "provision.py": "from lib.util import greet\nprint(greet())\n",
+        "lib/__init__.py": "",
+        "lib/util.py": "def greet():\n    return 'hi from lib'\n",
+    }
+    assert engine.run(files)["output"] == "hi from lib\n"
+
+
+def test_broken_checks_file_is_an_error_not_a_score(sandbox, tmp_path, solution):
+    (tmp_path / "checks.py").write_text(
+        "from labs.sandbox.checker import check\n\nraise KeyError('x')\n"
+    )
+    result = engine.grade(tmp_path, solution)
+    assert result["status"] == "error"
+    assert result["score"] == 0
+    assert (
+        result["reason"] == f"checks.py failed to load: {tmp_path / 'checks.py'}:3: KeyError: 'x'"
+    )
+
+
+def test_engine_restarts_after_the_server_dies(lab, solution):
+    fresh = engine.Engine()
+    try:
+        fresh.start()
+        fresh.process.kill()
+        fresh.process.wait()
+        result = fresh.submit("grade", solution, lab)
+        assert (result["status"], result["score"]) == ("graded", 6)
+    finally:
+        fresh.stop()
+
+
+def test_a_grade_that_outlives_its_deadline_is_an_error_never_a_score(sandbox, lab, solution):
+    hanging = dict(solution)
+    hanging["handler.py"] = "import time\n\ndef handle(event, context):\n    time.sleep(600)\n"
+    hanging["provision.py"] = solution["provision.py"].replace(
+        'Environment={"Variables": {"TABLE": "Notes"}},',
+        'Environment={"Variables": {"TABLE": "Notes"}}, Timeout=60,',
+    )
+    result = engine.grade(lab, hanging, wall_seconds=3)
+    assert (result["status"], result["score"], result["gradable"]) == ("error", 0, True)
+    assert result["reason"] == "grading took longer than 3 s"
+    assert leftover_processes(sandbox) == []
+    full_marks(sandbox, lab, solution)
