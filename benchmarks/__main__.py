@@ -1,4 +1,5 @@
-"""Time the content import and the lesson pages against a throwaway database.
+"""Time the content import, the lesson pages, the quizzes (benchmarks/quizzes_bench.py) and
+lab grading (benchmarks/labs_bench.py), in that order, in one run.
 
 Run with `make bench` or `.venv/bin/python -m benchmarks`. Everything happens in a fresh
 temporary COLDSTART_VAR_DIR (SQLite database, secret key, broker folders), so the
@@ -177,6 +178,15 @@ def main() -> int:
         f"{LESSON} and {other or '(no second lesson)'} -> merged {sorted(merged_counts)}, "
         f"by source {sorted(source_counts)}"
     )
+
+    # Quizzes run in this process (they need the throwaway database); the labs benchmark
+    # does not touch Django and measures the sandbox on its own.
+    from benchmarks import labs_bench, quizzes_bench
+
+    print("\n" + "-" * 72)
+    quizzes_bench.main()
+    print("\n" + "-" * 72)
+    labs_bench.main()
     return 0
 
 

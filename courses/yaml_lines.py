@@ -67,6 +67,12 @@ def load_yaml(path: Path, display_name: str) -> object:
         raise ContentError(
             display_name, None, f"not UTF-8 ({exc.reason})", "save it as UTF-8"
         ) from None
+    return load_yaml_text(text, display_name)
+
+
+def load_yaml_text(text: str, display_name: str, *, what: str = "YAML") -> object:
+    """Parse YAML text (e.g. a lab's front matter) into LineDict/LineList values; errors are
+    ContentErrors naming display_name, the line and `what` ("malformed front matter: ...")."""
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
     except ContentError as exc:
@@ -79,12 +85,12 @@ def load_yaml(path: Path, display_name: str) -> object:
         raise ContentError(
             display_name,
             line,
-            f"malformed YAML: {problem}",
+            f"malformed {what}: {problem}",
             "check indentation and quoting on that line (a ':' inside a value needs quotes)",
         ) from None
     except yaml.YAMLError as exc:
         raise ContentError(
-            display_name, None, f"malformed YAML: {exc}", "fix the YAML syntax"
+            display_name, None, f"malformed {what}: {exc}", "fix the YAML syntax"
         ) from None
 
 

@@ -29,15 +29,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 import nh3
-import yaml
 from django.conf import settings
 from markdown_it import MarkdownIt
 
 from courses.content_errors import ContentError, ContentErrors
 from courses.importer import ContentExtension, ImportResult, Plan
 from courses.note_rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
-from courses.yaml_lines import SLUG, FieldReader, LineDict
-from courses.yaml_lines import _Loader as LineLoader
+from courses.yaml_lines import SLUG, FieldReader, LineDict, load_yaml_text
 from labs.submission_files import InvalidFiles, read_submission_dir
 
 FRONT_MATTER_KEYS = {"title", "lessons", "minutes", "summary", "order"}
@@ -107,20 +105,7 @@ def _split_front_matter(text: str, display: str) -> tuple[str, str, int]:
 
 
 def _load_front_matter(yaml_text: str, display: str) -> object:
-    try:
-        return yaml.load(yaml_text, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except ContentError as exc:
-        exc.file = display
-        raise
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(filter(None, [exc.context, exc.problem]))
-        raise ContentError(
-            display,
-            mark.line + 1 if mark else None,
-            f"malformed front matter: {problem}",
-            "check indentation and quoting on that line (a ':' inside a value needs quotes)",
-        ) from None
+    return load_yaml_text(yaml_text, display, what="front matter")
 
 
 def _read_front_matter(

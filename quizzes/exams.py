@@ -27,7 +27,7 @@ from quizzes.grading import grade
 from quizzes.models import AttemptItem, Exam, ExamAttempt, Question
 from quizzes.spec import DOMAINS
 from quizzes.spec import blueprint_counts as share_by_weight
-from quizzes.variants import Variant, VariantError, load_facts, variant_for
+from quizzes.variants import VariantError, load_facts, variant_for
 
 logger = logging.getLogger(__name__)
 
@@ -153,39 +153,48 @@ def start_attempt(
         items = []
         for position, pk in enumerate(picked, start=1):
             item_seed = rng.getrandbits(31)
-            try:
-                variant = variant_for(questions[pk], item_seed, facts=facts)
-            except VariantError as exc:
-                # Rolls the attempt back: better no exam than one with a broken question.
-                logger.error("exam %s: %s", exam.slug, exc)
-                raise ExamError(
-                    "A question of this exam could not be prepared; please try again, and "
-                    "tell an instructor if it keeps happening."
-                ) from exc
             items.append(
-                AttemptItem(
-                    attempt=attempt,
-                    position=position,
-                    question_id=pk,
-                    seed=item_seed,
-                    choice_order=display_order(variant),
-                )
+                _snapshot_item(attempt, position, questions[pk], item_seed, facts, exam.slug)
             )
         AttemptItem.objects.bulk_create(items)
     logger.info("exam attempt %s started: %s questions", attempt.pk, len(picked))
     return attempt
 
 
-def display_order(variant: Variant) -> dict[str, list[int]]:
-    """The shuffle shown to the learner, as indexes into the authored lists; stored with
-    the item so a reload (or a later change to the shuffle code) can be checked against it."""
-    orders = {
-        "options": variant.option_order,
-        "left": variant.left_order,
-        "right": variant.right_order,
-        "items": variant.item_order,
-    }
-    return {name: list(order) for name, order in orders.items() if order}
+def start_or_resume(*, user: User, exam: Exam, now: datetime | None = None) -> ExamAttempt:
+    """The learner's running attempt at this exam, or a new one: a double click on "Start"
+    or a second tab never opens a second attempt. An open attempt already past its deadline
+    and grace is closed and scored first. Side effects: see start_attempt, close_attempt."""
+    now = now or timezone.now()
+    for running in ExamAttempt.objects.filter(user=user, exam=exam, status=ExamAttempt.Status.OPEN):
+        if now <= running.deadline + GRACE:
+            return running
+        close_attempt(attempt=running, status=ExamAttempt.Status.EXPIRED, now=now)
+    return start_attempt(user=user, exam=exam, now=now)
+
+
+def _snapshot_item(
+    attempt: ExamAttempt, position: int, question: Question, seed: int, facts, exam_slug: str
+) -> AttemptItem:
+    """An attempt item holding the question as drawn (see quizzes.models.attempts). A
+    generator that fails here does not sink the whole draw: the item keeps the question's
+    own spec (type `generated`), its page says it could not be built, and it is left out of
+    the score (docs/QUIZZES.md, "A question that cannot be built")."""
+    try:
+        variant = variant_for(question, seed, facts=facts)
+    except VariantError as exc:
+        logger.error("exam %s, attempt %s, #%s: %s", exam_slug, attempt.pk, position, exc)
+        snapshot, order = dict(question.spec), {}
+    else:
+        snapshot, order = variant.spec.to_dict(), variant.display_order()
+    return AttemptItem(
+        attempt=attempt,
+        position=position,
+        question_id=question.pk,
+        seed=seed,
+        spec=snapshot,
+        choice_order=order,
+    )
 
 
 # --- Fetching and the clock --------------------------------------------------------------
@@ -280,13 +289,19 @@ def save_answer(
         return SaveResult(position, item.answer, item.version, item.flagged, changed=False)
     if base_version is not None and base_version != item.version:
         raise StaleAnswer(item)
-    # Conditional on the version read above: of two racing writers only one wins.
-    updated = AttemptItem.objects.filter(pk=item.pk, version=item.version).update(
+    # Conditional on the version read above (of two racing writers only one wins) and on the
+    # attempt still being open (a submit that just scored it is final).
+    updated = AttemptItem.objects.filter(
+        pk=item.pk, version=item.version, attempt__status=ExamAttempt.Status.OPEN
+    ).update(
         answer=answer,
         version=item.version + 1,
         answered_at=now if answer is not None else None,
     )
     if not updated:
+        attempt.refresh_from_db(fields=["status"])
+        if not attempt.is_open:
+            raise ExamClosed(closed_reason(attempt))
         item.refresh_from_db()
         if item.answer == answer:
             return SaveResult(position, item.answer, item.version, item.flagged, changed=False)
@@ -371,25 +386,25 @@ def close_attempt(*, attempt: ExamAttempt, status: str, now: datetime) -> bool:
         )
         if not closed:
             return False
-        items = list(attempt.items.select_related("question"))
-        facts = load_facts()
+        items = list(attempt.items.all())
         per_domain: dict[str, Counter] = {}
         correct_total = 0
         for item in items:
             try:
-                result = grade(variant_for(item.question, item.seed, facts=facts), item.answer)
-                item.correct = bool(result.correct) if item.is_answered else False
+                result = grade(item.variant(), item.answer)
             except VariantError:
-                # A generator that broke after the draw must not keep the attempt open
-                # forever (every access would fail again): the item scores wrong, loudly.
-                logger.exception("attempt %s item %s: cannot rebuild", attempt.pk, item.position)
-                item.correct = False
+                # A question that could not be built is not the learner's fault: it is left
+                # out of the score (correct stays None) rather than counted wrong.
+                logger.warning("attempt %s item %s: not scored", attempt.pk, item.position)
+                item.correct = None
+                continue
+            item.correct = bool(result.correct) if item.is_answered else False
             correct_total += item.correct
-            tally = per_domain.setdefault(item.question.domain, Counter())
+            tally = per_domain.setdefault(item.domain, Counter())
             tally["total"] += 1
             tally["correct"] += item.correct
         AttemptItem.objects.bulk_update(items, ["correct"])
-        total = len(items)
+        total = sum(tally["total"] for tally in per_domain.values())
         scaled = scaled_score(
             correct=correct_total,
             total=total,

@@ -20,9 +20,9 @@ from quizzes.forms import TYPE_LABELS, BankFilterForm, GiftUploadForm, QuestionE
 from quizzes.gift import GiftDefaults
 from quizzes.grading import grade
 from quizzes.models import Question
+from quizzes.rendering import AnswerFormError, answer_from_post, lesson_links, question_context
 from quizzes.spec import DOMAINS, TYPES
 from quizzes.variants import VariantError
-from quizzes.views import AnswerFormError, answer_from_post, lesson_links, question_context
 
 PAGE_SIZE = 50
 MAX_SEED = 2**31 - 1
@@ -180,7 +180,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             context["answer_error"] = str(exc)
         else:
             context["result"] = grade(shown.variant, answer)
-            context["lessons"] = lesson_links(question)
+            context["lessons"] = lesson_links(question.spec)
     context.update(
         {
             "question": question_context(shown.public, answer),

@@ -12,6 +12,7 @@ question is in scope.
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 from dataclasses import dataclass
@@ -27,7 +28,9 @@ from courses.models import Lesson
 from quizzes.grading import GradeResult, grade
 from quizzes.models import PracticeAnswer, PracticeCard, Question
 from quizzes.spec import DOMAINS
-from quizzes.variants import variant_for
+from quizzes.variants import Variant, VariantError, variant_for
+
+logger = logging.getLogger(__name__)
 
 # Steps until a card in each box is due again.
 INTERVALS = {1: 2, 2: 5, 3: 11, 4: 23, 5: 47}
@@ -85,9 +88,17 @@ def current_step(*, user: User) -> int:
     return PracticeAnswer.objects.filter(user=user, answered_at__isnull=False).count()
 
 
-def choose_question_id(*, user: User, scope: Scope, rng: random.Random) -> int:
-    """The next question for this learner in this scope (rules in the module docstring)."""
-    in_scope = list(scope.questions().values_list("pk", flat=True))
+def choose_question_id(
+    *, user: User, scope: Scope, rng: random.Random, exclude: set[int] | frozenset = frozenset()
+) -> int:
+    """The next question for this learner in this scope (rules in the module docstring),
+    never one of `exclude` (questions that could not be built for this draw)."""
+    in_scope = [pk for pk in scope.questions().values_list("pk", flat=True) if pk not in exclude]
+    if not in_scope and exclude:
+        raise PracticeError(
+            f"No question for {scope.describe()} could be prepared just now; please try "
+            "again, and tell an instructor if it keeps happening."
+        )
     if not in_scope:
         raise PracticeError(f"There are no questions for {scope.describe()} yet.")
     step = current_step(user=user)
@@ -120,17 +131,66 @@ def draw_question(*, user: User, scope: Scope, seed: int | None = None) -> Pract
         return pending
     seed = secrets.randbits(31) if seed is None else seed
     rng = random.Random(seed)  # noqa: S311 - picks a question to practise, not a secret
-    question_id = choose_question_id(user=user, scope=scope, rng=rng)
+    question, variant = _build_next(user=user, scope=scope, rng=rng, seed=seed)
     try:
         with transaction.atomic():
             if pending:
                 pending.delete()
             return PracticeAnswer.objects.create(
-                user=user, question_id=question_id, seed=seed, scope=scope.to_json()
+                user=user,
+                question=question,
+                seed=seed,
+                spec=variant.spec.to_dict(),
+                choice_order=variant.display_order(),
+                scope=scope.to_json(),
             )
     except IntegrityError:
         # A second click drew at the same moment; the one-pending constraint kept one.
         return PracticeAnswer.objects.get(user=user, answered_at__isnull=True)
+
+
+def _build_next(
+    *, user: User, scope: Scope, rng: random.Random, seed: int, exclude: set[int] | None = None
+) -> tuple[Question, Variant]:
+    """The next question and its variant for `seed`. A question whose generator fails is
+    logged and skipped for this draw (another one is drawn), so a broken family costs the
+    learner nothing; PracticeError when nothing in scope can be built."""
+    exclude = set(exclude or ())
+    while True:
+        question_id = choose_question_id(user=user, scope=scope, rng=rng, exclude=exclude)
+        question = Question.objects.get(pk=question_id)
+        try:
+            return question, variant_for(question, seed)
+        except VariantError as exc:
+            logger.error("practice draw for %s skipped a question: %s", user.pk, exc)
+            exclude.add(question_id)
+
+
+def replace_broken(*, practice: PracticeAnswer) -> PracticeAnswer | None:
+    """A pending practice question whose stored snapshot no longer builds (see
+    PracticeAnswer.variant) is swapped for another question of the same scope; the broken
+    one is logged. Returns the new question, or None for an answered one (kept as it is).
+    Raises PracticeError when nothing else in scope can be built.
+    Side effects: the pending PracticeAnswer is replaced by a new one."""
+    logger.error("practice %s (question %s) cannot be shown", practice.pk, practice.question_id)
+    if practice.is_answered:
+        return None
+    scope = Scope.from_json(practice.scope)
+    seed = secrets.randbits(31)
+    rng = random.Random(seed)  # noqa: S311 - picks a question to practise, not a secret
+    question, variant = _build_next(
+        user=practice.user, scope=scope, rng=rng, seed=seed, exclude={practice.question_id}
+    )
+    with transaction.atomic():
+        PracticeAnswer.objects.filter(pk=practice.pk, answered_at__isnull=True).delete()
+        return PracticeAnswer.objects.create(
+            user=practice.user,
+            question=question,
+            seed=seed,
+            spec=variant.spec.to_dict(),
+            choice_order=variant.display_order(),
+            scope=scope.to_json(),
+        )
 
 
 def get_practice_for_user(*, user: User, pk: int) -> PracticeAnswer:
@@ -138,7 +198,8 @@ def get_practice_for_user(*, user: User, pk: int) -> PracticeAnswer:
     if not user.is_authenticated:
         raise Http404("No practice question")
     try:
-        return PracticeAnswer.objects.select_related("question").get(pk=pk, user=user)
+        # No question row: the page, grading and review read the stored snapshot.
+        return PracticeAnswer.objects.get(pk=pk, user=user)
     except PracticeAnswer.DoesNotExist:
         raise Http404("No such practice question") from None
 
@@ -156,7 +217,7 @@ def submit_answer(
     now = now or timezone.now()
     if practice.is_answered:
         return feedback(practice=practice)
-    result = grade(variant_for(practice.question, practice.seed), answer)
+    result = grade(practice.variant(), answer)
     if result.malformed:
         raise PracticeError(f"Your answer could not be graded: {result.malformed}.")
     if not result.answered:
@@ -175,7 +236,7 @@ def submit_answer(
 def _move_card(*, practice: PracticeAnswer, correct: bool) -> None:
     step = current_step(user=practice.user)  # includes the answer just stored
     card, _ = PracticeCard.objects.select_for_update().get_or_create(
-        user=practice.user, question=practice.question, defaults={"due_step": step}
+        user=practice.user, question_id=practice.question_id, defaults={"due_step": step}
     )
     card.box = min(card.box + 1, TOP_BOX) if correct else 1
     card.due_step = step + INTERVALS[card.box]
@@ -185,7 +246,8 @@ def _move_card(*, practice: PracticeAnswer, correct: bool) -> None:
 
 
 def feedback(*, practice: PracticeAnswer) -> GradeResult:
-    """The graded result of an answered question, rebuilt from its seed (same variant)."""
+    """The graded result of an answered question, rebuilt from its snapshot (the variant
+    that was shown, whatever happened to the question since)."""
     if not practice.is_answered:
         raise PracticeError("This question has not been answered yet.")
-    return grade(variant_for(practice.question, practice.seed), practice.answer)
+    return grade(practice.variant(), practice.answer)

@@ -201,6 +201,19 @@ class Variant:
             out["seed"] = self.seed
         return out
 
+    def display_order(self) -> dict[str, list[int]]:
+        """The shuffle shown, as indexes into the authored lists ({"options": [2, 0, 1]},
+        or "left"/"right"/"items"): stored with an attempt item or practice answer and fed
+        back to `variant_from_snapshot`, so a change to the shuffle code never reorders a
+        question a learner has already seen."""
+        orders = {
+            "options": self.option_order,
+            "left": self.left_order,
+            "right": self.right_order,
+            "items": self.item_order,
+        }
+        return {name: list(order) for name, order in orders.items() if order}
+
     def stable_key(self, display_key: str) -> str | None:
         """The authored key (QUIZ-CONTRACT.md "Stable keys") behind a display key, or None."""
         order = {
@@ -253,6 +266,51 @@ def variant_for(question, seed: int, *, facts: Mapping | None = None) -> Variant
         # Shown in the authored order the answer would be on the screen: never show that.
         variant.item_order = _shuffled(rng, len(spec.items), avoid_identity=True)
     return variant
+
+
+def variant_from_snapshot(snapshot: dict, seed: int, choice_order: Mapping) -> Variant:
+    """The variant a learner was shown, rebuilt from what was stored when it was drawn: the
+    concrete question's canonical dict (`variant.spec.to_dict()`, for a generated question
+    the family's output for that seed) and the display order (`variant.display_order()`).
+
+    Neither the live Question row, the generator code, the facts nor the shuffle code is
+    read, so editing or re-importing a question, changing a fact or a family never changes
+    the review or score of an attempt already made. Raises VariantError when the snapshot
+    is not a buildable question (a `generated` snapshot marks a draw whose generator
+    failed) or the stored order does not fit it."""
+    if not snapshot:
+        raise VariantError("this question was stored without its content")
+    slug = snapshot.get("slug", "?")
+    if snapshot.get("type") == "generated":
+        raise VariantError(f"{slug}: the question could not be built when it was drawn")
+    try:
+        spec = spec_from_dict(snapshot)
+    except ContentErrors as exc:
+        raise VariantError(
+            f"{slug}: the stored question no longer reads as a question: "
+            + "; ".join(e.message for e in exc.errors)
+        ) from exc
+    variant = Variant(slug=spec.slug, type=spec.type, seed=seed, spec=spec)
+    sizes = {
+        "single": {"options": len(spec.options)},
+        "multiple": {"options": len(spec.options)},
+        "matching": {"left": len(spec.pairs), "right": len(spec.pairs) + len(spec.extra_right)},
+        "ordering": {"items": len(spec.items)},
+    }.get(spec.type, {})
+    for name, size in sizes.items():
+        order = list(choice_order.get(name) or [])
+        if sorted(order) != list(range(size)):
+            raise VariantError(f"{slug}: the stored {name} order {order} does not fit the question")
+        setattr(variant, _ORDER_ATTRIBUTES[name], order)
+    return variant
+
+
+_ORDER_ATTRIBUTES = {
+    "options": "option_order",
+    "left": "left_order",
+    "right": "right_order",
+    "items": "item_order",
+}
 
 
 def _shuffled(rng: random.Random, n: int, *, avoid_identity: bool = False) -> list[int]:

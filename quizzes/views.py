@@ -1,8 +1,10 @@
 """Learner pages: practice and exam simulation.
 
 While a question or an attempt is open, templates and JSON get only `Variant.public()` data
-(through `question_context`); the key and explanations reach a page only after the
-practice question was answered or the attempt was closed.
+(through quizzes.rendering.question_context); the key and explanations reach a page only
+after the practice question was answered or the attempt was closed. Every question shown
+is rebuilt from the snapshot stored when it was drawn (`item.variant()`), never from the
+live Question, so later edits change no page of a past attempt.
 """
 
 from __future__ import annotations
@@ -11,125 +13,26 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-import nh3
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from markdown_it import MarkdownIt
 
 from courses.models import Lesson
 from quizzes import exams, practice
-from quizzes.grading import GradeResult, choose_text, grade
-from quizzes.models import AttemptItem, Exam, ExamAttempt, Question
+from quizzes.grading import grade
+from quizzes.models import AttemptItem, Exam, ExamAttempt
+from quizzes.rendering import (
+    AnswerFormError,
+    answer_from_post,
+    feedback_context,
+    markdown_html,
+    question_context,
+)
 from quizzes.spec import DOMAINS
-from quizzes.variants import load_facts, variant_for
-
-# --- rendering question text ---------------------------------------------------------------
-
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
-_TAGS = {"p", "code", "strong", "em", "ul", "ol", "li", "pre", "br"}
-
-
-def markdown_html(text: str) -> str:
-    """Stem Markdown (paragraphs, `code`, **bold**, lists) as sanitised HTML; raw HTML in
-    the text is escaped by markdown-it and anything else is stripped by nh3."""
-    return nh3.clean(_markdown.render(text or ""), tags=_TAGS, attributes={})
-
-
-def inline_html(text: str) -> str:
-    """Option text: inline Markdown only (`code`, **bold**)."""
-    return nh3.clean(_markdown.renderInline(text or ""), tags=_TAGS, attributes={})
-
-
-class AnswerFormError(ValueError):
-    """The submitted form cannot be turned into an answer; the message is for the learner."""
-
-
-def question_context(public: dict, answer: Any = None) -> dict:
-    """What _question.html renders: the public variant with rendered text and the learner's
-    current answer marked on the inputs. Built only from `Variant.public()`."""
-    q: dict = {
-        "type": public["type"],
-        "stem_html": markdown_html(public.get("stem", "")),
-        "unit": public.get("unit", ""),
-    }
-    if public["type"] in ("single", "multiple"):
-        picked = set(answer) if isinstance(answer, list) else {answer}
-        q["choose"] = public["choose"]
-        q["choose_text"] = choose_text(public["choose"]) if public["type"] == "multiple" else ""
-        q["choices"] = [
-            {"key": c["key"], "html": inline_html(c["text"]), "checked": c["key"] in picked}
-            for c in public["choices"]
-        ]
-    elif public["type"] == "numeric":
-        q["value"] = "" if answer is None else str(answer)
-    elif public["type"] == "matching":
-        matched = answer if isinstance(answer, dict) else {}
-        q["left"] = [
-            {"key": x["key"], "html": inline_html(x["text"]), "selected": matched.get(x["key"], "")}
-            for x in public["left"]
-        ]
-        q["right"] = [{"key": x["key"], "text": x["text"]} for x in public["right"]]
-    elif public["type"] == "ordering":
-        ranks = {key: pos + 1 for pos, key in enumerate(answer)} if isinstance(answer, list) else {}
-        q["items"] = [
-            {"key": x["key"], "html": inline_html(x["text"]), "rank": ranks.get(x["key"])}
-            for x in public["items"]
-        ]
-        q["ranks"] = list(range(1, len(public["items"]) + 1))
-    return q
-
-
-def answer_from_post(public: dict, post) -> Any:
-    """The answer (QUIZ-CONTRACT.md shapes) from the question form, for pages without JS.
-    static/js/exam.js builds the same shapes for autosave."""
-    kind = public["type"]
-    if kind == "multiple":
-        return post.getlist("answer")
-    if kind in ("single", "numeric"):
-        return post.get("answer", "").strip()
-    if kind == "matching":
-        return {
-            x["key"]: post.get(f"match-{x['key']}", "")
-            for x in public["left"]
-            if post.get(f"match-{x['key']}")
-        }
-    ranks: dict[int, str] = {}
-    for x in public["items"]:
-        value = post.get(f"rank-{x['key']}", "")
-        if not value:
-            continue
-        if not value.isdigit() or int(value) in ranks:
-            raise AnswerFormError("Give each item a different position (1 is first).")
-        ranks[int(value)] = x["key"]
-    return [ranks[r] for r in sorted(ranks)]
-
-
-def lesson_links(question: Question, titles: dict[str, str] | None = None) -> list[dict]:
-    """Links to the lessons (and sections) a question tests, from its spec's entries;
-    `titles` (slug -> title) saves the query when linking many questions."""
-    entries = question.spec.get("lessons", [])
-    if titles is None:
-        titles = dict(
-            Lesson.objects.filter(slug__in=[e.split("#", 1)[0] for e in entries]).values_list(
-                "slug", "title"
-            )
-        )
-    links = []
-    for entry in entries:
-        slug, _, anchor = entry.partition("#")
-        if slug in titles:
-            url = reverse("courses:lesson", kwargs={"slug": slug})
-            links.append({"url": f"{url}#{anchor}" if anchor else url, "title": titles[slug]})
-    return links
-
-
-def feedback_context(result: GradeResult, question: Question) -> dict:
-    return {"result": result, "lessons": lesson_links(question)}
-
+from quizzes.variants import VariantError
 
 # --- home and practice ----------------------------------------------------------------------
 
@@ -137,16 +40,19 @@ def feedback_context(result: GradeResult, question: Question) -> dict:
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    attempts = (
-        ExamAttempt.objects.filter(user=request.user).select_related("exam").order_by("-started_at")
+    attempts = list(
+        ExamAttempt.objects.filter(user=request.user)
+        .select_related("exam")
+        .order_by("-started_at")[:20]
     )
     return render(
         request,
         "quizzes/home.html",
         {
             "exams": Exam.objects.filter(is_active=True),
-            "attempts": attempts[:20],
-            "domains": DOMAINS,
+            "attempts": attempts,
+            # "Start" resumes a running attempt (exams.start_or_resume): say so on the button.
+            "running": {a.exam_id for a in attempts if a.is_open},
         },
     )
 
@@ -184,7 +90,10 @@ def practice_next(request: HttpRequest) -> HttpResponse:
 @login_required
 def practice_question(request: HttpRequest, pk: int) -> HttpResponse:
     item = practice.get_practice_for_user(user=request.user, pk=pk)
-    variant = variant_for(item.question, item.seed)
+    try:
+        variant = item.variant()
+    except VariantError:
+        return _replace_broken_practice(request, item)
     public = variant.public()
     error = ""
     answer: Any = None
@@ -201,15 +110,31 @@ def practice_question(request: HttpRequest, pk: int) -> HttpResponse:
         "item": item,
         "scope": scope,
         "scope_label": scope.describe(),
-        "domain_label": DOMAINS.get(item.question.domain, item.question.domain),
+        "domain_label": DOMAINS.get(variant.spec.domain, variant.spec.domain),
+        "difficulty": variant.spec.difficulty.capitalize(),
         "error": error,
     }
     if item.is_answered:
         context["question"] = question_context(public, item.answer)
-        context.update(feedback_context(practice.feedback(practice=item), item.question))
+        context.update(feedback_context(practice.feedback(practice=item), item.spec))
     else:
         context["question"] = question_context(public, answer)
     return render(request, "quizzes/practice_question.html", context, status=400 if error else 200)
+
+
+def _replace_broken_practice(request: HttpRequest, item) -> HttpResponse:
+    """A practice question that cannot be shown any more: draw another in the same scope
+    (the service logs the broken one) instead of failing the page."""
+    try:
+        fresh = practice.replace_broken(practice=item)
+    except practice.PracticeError as exc:
+        messages.error(request, str(exc))
+        return redirect("quizzes:practice")
+    if fresh is None:
+        messages.error(request, "That practice question can no longer be shown.")
+        return redirect("quizzes:practice")
+    messages.warning(request, "That question could not be shown, so here is another one.")
+    return redirect(fresh)
 
 
 # --- exam simulation ---------------------------------------------------------------------
@@ -220,11 +145,11 @@ def practice_question(request: HttpRequest, pk: int) -> HttpResponse:
 def exam_start(request: HttpRequest, slug: str) -> HttpResponse:
     exam = get_object_or_404(Exam, slug=slug, is_active=True)
     try:
-        attempt = exams.start_attempt(user=request.user, exam=exam)
+        attempt = exams.start_or_resume(user=request.user, exam=exam)
     except exams.ExamError as exc:
         messages.error(request, str(exc))
         return redirect("quizzes:home")
-    return redirect("quizzes:attempt_question", pk=attempt.pk, position=1)
+    return redirect("quizzes:attempt", pk=attempt.pk)
 
 
 @require_GET
@@ -252,11 +177,17 @@ def _clock(found: ExamAttempt) -> dict:
 
 
 def _nav(found: ExamAttempt) -> list[dict]:
-    # One query for the whole attempt: positions with answered/flagged, no question data.
+    # One query for the whole attempt: positions with answered/flagged and whether the
+    # question could be built (a `generated` snapshot: not scored), no question text.
     return [
-        {"position": position, "answered": answer is not None, "flagged": flagged}
-        for position, answer, flagged in found.items.order_by("position").values_list(
-            "position", "answer", "flagged"
+        {
+            "position": position,
+            "answered": answer is not None,
+            "flagged": flagged,
+            "unbuilt": kind == "generated",
+        }
+        for position, answer, flagged, kind in found.items.order_by("position").values_list(
+            "position", "answer", "flagged", "spec__type"
         )
     ]
 
@@ -269,13 +200,15 @@ def attempt_question(request: HttpRequest, pk: int, position: int) -> HttpRespon
         if request.method == "POST":
             messages.error(request, exams.closed_reason(found))
         return redirect("quizzes:attempt_result", pk=found.pk)
-    item = get_object_or_404(
-        AttemptItem.objects.select_related("question"), attempt=found, position=position
-    )
-    public = variant_for(item.question, item.seed).public()
+    item = get_object_or_404(AttemptItem, attempt=found, position=position)
+    try:
+        public = item.variant().public()
+    except VariantError:
+        # Left out of the score by exams.close_attempt; the page says so instead of failing.
+        public = None
     error = ""
     if request.method == "POST":
-        error = _save_from_form(request, found, item, public)
+        error = _save_from_form(request, found, item, public) if public else ""
         if not error:
             return _after_form_save(request, found, position)
         item.refresh_from_db()
@@ -290,7 +223,7 @@ def attempt_question(request: HttpRequest, pk: int, position: int) -> HttpRespon
         {
             "attempt": found,
             "item": item,
-            "question": question_context(public, item.answer),
+            "question": question_context(public, item.answer) if public else None,
             "nav": nav,
             "total": len(nav),
             "previous": position - 1 if position > 1 else None,
@@ -416,7 +349,8 @@ def attempt_review(request: HttpRequest, pk: int) -> HttpResponse:
             "attempt": found,
             "nav": nav,
             "answered": [n for n in nav if n["answered"]],
-            "unanswered": [n for n in nav if not n["answered"]],
+            "unanswered": [n for n in nav if not n["answered"] and not n["unbuilt"]],
+            "unbuilt": [n for n in nav if n["unbuilt"]],
             "flagged": [n for n in nav if n["flagged"]],
             "clock": _clock(found),
         },
@@ -439,7 +373,7 @@ def attempt_submit(request: HttpRequest, pk: int) -> HttpResponse:
         "quizzes/attempt_submit.html",
         {
             "attempt": found,
-            "unanswered": sum(not n["answered"] for n in nav),
+            "unanswered": sum(not n["answered"] and not n["unbuilt"] for n in nav),
             "flagged": sum(n["flagged"] for n in nav),
             "clock": _clock(found),
         },
@@ -452,21 +386,24 @@ def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
     found = exams.get_attempt_for_user(user=request.user, pk=pk)
     if found.is_open:
         return redirect("quizzes:attempt_question", pk=found.pk, position=1)
-    facts = load_facts()
     titles = dict(Lesson.objects.values_list("slug", "title"))
     review = []
-    for item in found.items.select_related("question"):
-        variant = variant_for(item.question, item.seed, facts=facts)
+    for item in found.items.all():
+        row = {"item": item, "domain_label": DOMAINS.get(item.domain, item.domain)}
+        try:
+            variant = item.variant()
+        except VariantError:
+            review.append({**row, "unbuilt": True})
+            continue
         review.append(
             {
-                "item": item,
+                **row,
                 "stem_html": markdown_html(variant.stem),
                 "unit": variant.unit,
-                "result": grade(variant, item.answer),
-                "domain_label": DOMAINS.get(item.question.domain, item.question.domain),
-                "lessons": lesson_links(item.question, titles),
+                **feedback_context(grade(variant, item.answer), item.spec, titles),
             }
         )
+    unscored = sum(1 for row in review if row.get("unbuilt"))
     breakdown = [
         {**row, "percent": round(100 * row["correct"] / row["total"]) if row["total"] else 0}
         for row in found.breakdown
@@ -474,5 +411,11 @@ def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "quizzes/attempt_result.html",
-        {"attempt": found, "review": review, "breakdown": breakdown},
+        {
+            "attempt": found,
+            "review": review,
+            "breakdown": breakdown,
+            "unscored": unscored,
+            "scored": found.question_count - unscored,
+        },
     )

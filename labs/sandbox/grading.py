@@ -122,7 +122,11 @@ def execute(
     host = Host(runner, limits, deadline=started + wall_seconds)
     runtime = lambda_runtime.Runtime(host=host)
     lambda_runtime.ACTIVE = runtime
-    emulation = warmup.install_emulation(runtime.invoke)
+    try:
+        emulation = warmup.install_emulation(runtime.invoke)
+    except Exception as exc:
+        lambda_runtime.ACTIVE = None
+        return error_result(mode, f"the emulation layer failed to start: {exc!r}")
     timings["setup_ms"] = _ms(time.monotonic() - t)
     try:
         t = time.monotonic()
@@ -137,7 +141,13 @@ def execute(
         output = script.take_output()
         if script.dropped:
             output += f"\n[output truncated: {script.dropped} more bytes were not kept]\n"
-        output += _ending(finished, exits.get(script.pid), script_seconds, limits)
+        if host.memory_exceeded:
+            output += (
+                f"\n[stopped: the run's processes used more than {limits.run_memory_mb} MB "
+                "of memory together]\n"
+            )
+        else:
+            output += _ending(finished, exits.get(script.pid), script_seconds, limits)
         result["output"] = output
         timings["provision_ms"] = _ms(time.monotonic() - t)
         timings["aws_requests"] = host.requests

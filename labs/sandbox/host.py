@@ -140,6 +140,7 @@ class Host:
         self.deadline = deadline
         self.connections: list[Connection] = []
         self.requests = 0
+        self.memory_exceeded = False
 
     # -- runner (runtime zygote side) -------------------------------------------------
     def _runner_call(
@@ -195,6 +196,7 @@ class Host:
         for conn in self.connections:
             self.drain(conn)
             conn.close_socket()
+        self.memory_exceeded = self.memory_exceeded or bool(reply.get("memory_exceeded"))
         exits = reply.get("exits", {})
         return {int(pid): int(status) for pid, status in exits.items() if str(pid).isdigit()}
 

@@ -81,6 +81,8 @@ class Limits:
     processes: int = 48
     open_files: int = 128
     output_bytes: int = 64 * 1024
+    # All learner processes of one run together (resident memory, polled every 50 ms).
+    run_memory_mb: int = 2048
 
 
 @dataclass
@@ -176,8 +178,11 @@ def confine(
     env: dict[str, str],
     limits: Limits,
     keep_fds: list[int],
+    network_isolated: bool = False,
 ) -> Confinement:
-    """Called in a freshly forked child before any learner code runs; irreversible."""
+    """Called in a freshly forked child before any learner code runs; irreversible.
+    `network_isolated` says the parent (the run's runner) already sits in an empty network
+    namespace of its own, which the child then shares with the run's other processes."""
     result = Confinement(uid=uid)
     os.setsid()
     # Nothing of the parent's stays open but stdio and the channels this process was given.
@@ -186,13 +191,14 @@ def confine(
         os.closerange(low, fd)
         low = fd + 1
     os.closerange(low, 65536)
-    try:
-        unshare(CLONE_NEWNET)
-    except OSError:
+    if not network_isolated:
         try:
-            unshare(CLONE_NEWUSER | CLONE_NEWNET)
+            unshare(CLONE_NEWNET)
         except OSError:
-            result.missing.append("network namespace")
+            try:
+                unshare(CLONE_NEWUSER | CLONE_NEWNET)
+            except OSError:
+                result.missing.append("network namespace")
     # SIGXCPU at the soft CPU limit tells the learner why; SIGKILL a second later if trapped.
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
     for name, value in (
@@ -239,6 +245,19 @@ def uid_processes(uid: int) -> list[int]:
         if state not in (b"Z", b"X"):
             found.append(int(entry))
     return found
+
+
+def uid_resident_mb(uid: int) -> float:
+    """Resident memory of every live process of `uid`, in MB."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for pid in uid_processes(uid):
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total * page / (1024 * 1024)
 
 
 def sweep_uid(uid: int, deadline_s: float = 3.0) -> tuple[bool, list[tuple[int, int]]]:

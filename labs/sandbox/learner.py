@@ -9,7 +9,6 @@ Everything here is learner-controlled once learner code starts: the host trusts 
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import os
@@ -306,7 +305,3 @@ def _call(handler: Any, payload: bytes, context: LambdaContext, reply: dict[str,
         return _error("Runtime.MarshalError", f"Unable to marshal response: {exc}"), reply
     reply.update(ok=True)
     return body, reply
-
-
-def b64_tail(text: str, limit: int = 4096) -> str:
-    return base64.b64encode(text.encode("utf-8", "replace")[-limit:]).decode()

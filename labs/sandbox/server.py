@@ -102,7 +102,20 @@ def main() -> None:
             traceback.print_exc()
             reply = grading.error_result(str(meta.get("op")), f"sandbox server failure: {exc}")
         frames.send(chan_out, {"result": reply})
-    os.kill(runtime_pid, signal.SIGKILL)
+        if _exited(runtime_pid):
+            # Without its runtime zygote this server can run nothing: exit, and the engine
+            # starts a fresh one for the next submission.
+            break
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(runtime_pid, signal.SIGKILL)
+
+
+def _exited(pid: int) -> bool:
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return done != 0
 
 
 def serve_one(

@@ -13,6 +13,7 @@ import contextlib
 import gc
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -143,6 +144,8 @@ PRELOAD = [
     "botocore.config",
 ]
 
+MEMORY_POLL_SECONDS = 0.05
+
 WARM_SERVICES = (
     "dynamodb",
     "lambda",
@@ -254,17 +257,33 @@ class _Runner:
         self.limits = limits
         self.children: set[int] = set()
         self.exits: dict[int, int] = {}
+        self.network_isolated = False
+        self.memory_exceeded = False
         self.root = tempfile.mkdtemp(prefix="run-")
         # Traversable by the sandbox uid (to reach its own 0700 scratch), never listable.
         os.chmod(self.root, 0o711)  # noqa: S103
 
     def serve(self) -> None:
         isolation.prctl(isolation.PR_SET_CHILD_SUBREAPER, 1)
+        # One empty network namespace per run (not per learner process): creating and
+        # tearing down a namespace costs milliseconds each, and the runner needs no network.
+        try:
+            isolation.unshare(isolation.CLONE_NEWNET)
+            self.network_isolated = True
+        except OSError:
+            self.network_isolated = False
         # If the server dies, the runtime zygote dies with it and we still clean up.
         signal.signal(signal.SIGTERM, lambda *_: self._finish())
         with contextlib.suppress(OSError):
             isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGTERM)
         while True:
+            # Between requests, watch the run's memory: RLIMIT_AS bounds one process, but a
+            # run may fork up to RLIMIT_NPROC of them.
+            ready, _, _ = select.select([self.sock], [], [], MEMORY_POLL_SECONDS)
+            if not ready:
+                self._collect(isolation.reap_children())
+                self._watch_memory()
+                continue
             try:
                 meta, body, fds = frames.recv_fds(self.sock, max_fds=2)
             except (frames.FrameError, OSError):
@@ -280,12 +299,22 @@ class _Runner:
             elif op == "kill_all":
                 self._kill_all()
                 exits = {str(pid): status for pid, status in self.exits.items()}
-                frames.send(self.sock.fileno(), {"op": "killed", "exits": exits})
+                frames.send(
+                    self.sock.fileno(),
+                    {"op": "killed", "exits": exits, "memory_exceeded": self.memory_exceeded},
+                )
             else:
                 for fd in fds:
                     os.close(fd)
                 break
         self._finish()
+
+    def _watch_memory(self) -> None:
+        if self.uid is None or not self.children or self.memory_exceeded:
+            return
+        if isolation.uid_resident_mb(self.uid) > self.limits.run_memory_mb:
+            self.memory_exceeded = True
+            self._kill_all()
 
     def _finish(self) -> None:
         self._kill_all()
@@ -349,6 +378,7 @@ class _Runner:
                     env=_learner_env(scratch, meta.get("env", {})),
                     limits=self.limits,
                     keep_fds=[learner.IPC_FD],
+                    network_isolated=self.network_isolated,
                 )
                 if meta.get("kind") == "script":
                     code = learner.run_script(json.loads(body), meta["entry"])

@@ -1,8 +1,10 @@
 """Learners' practice answers and exam attempts.
 
-Both store the seed of every question a learner saw, so grading and review rebuild exactly
-the variant (generated numbers, option order) that was on the screen. The rules that write
-these rows live in quizzes/practice.py and quizzes/exams.py.
+Both store a snapshot of every question a learner saw (the concrete question's canonical
+dict, its seed and the display order), so grading and review rebuild exactly the variant
+that was on the screen, even after the question is edited, re-imported or retired, a fact
+or a generator changes, or the shuffle code changes. The rules that write these rows live
+in quizzes/practice.py and quizzes/exams.py.
 """
 
 from django.conf import settings
@@ -10,7 +12,19 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from quizzes.variants import Variant, variant_from_snapshot
+
 __all__ = ["AttemptItem", "ExamAttempt", "PracticeAnswer", "PracticeCard"]
+
+SNAPSHOT_HELP = (
+    "The question as drawn: the canonical dict of the concrete question (a generated "
+    "question's output for this seed; type 'generated' if the generator failed at the "
+    "draw). Grading and review read this, never the live Question."
+)
+ORDER_HELP = (
+    'The shuffle shown, as indexes into the snapshot\'s lists: {"options": [2, 0, 1, 3]} '
+    '(or "left"/"right"/"items"); stored at the draw.'
+)
 
 
 class PracticeCard(models.Model):
@@ -53,6 +67,8 @@ class PracticeAnswer(models.Model):
         "quizzes.Question", on_delete=models.CASCADE, related_name="practice_answers"
     )
     seed = models.BigIntegerField()
+    spec = models.JSONField(help_text=SNAPSHOT_HELP)
+    choice_order = models.JSONField(default=dict, help_text=ORDER_HELP)
     scope = models.JSONField(
         default=dict,
         help_text='What the learner chose to practise: {"domains": [...]} or '
@@ -84,6 +100,10 @@ class PracticeAnswer(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+    def variant(self) -> Variant:
+        """The question exactly as drawn; raises VariantError if the snapshot is broken."""
+        return variant_from_snapshot(self.spec, self.seed, self.choice_order)
 
 
 class ExamAttempt(models.Model):
@@ -135,12 +155,9 @@ class AttemptItem(models.Model):
     attempt = models.ForeignKey(ExamAttempt, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField(help_text="1-based, as the learner sees it.")
     question = models.ForeignKey("quizzes.Question", on_delete=models.PROTECT, related_name="+")
-    seed = models.BigIntegerField(help_text="Rebuilds the variant: numbers and option order.")
-    choice_order = models.JSONField(
-        default=dict,
-        help_text='The shuffle shown, as indexes into the authored lists: {"options": [2, 0, '
-        '1, 3]} (or "left"/"right"/"items"); stored at the draw.',
-    )
+    seed = models.BigIntegerField(help_text="The seed the question was drawn with.")
+    spec = models.JSONField(help_text=SNAPSHOT_HELP)
+    choice_order = models.JSONField(default=dict, help_text=ORDER_HELP)
     answer = models.JSONField(null=True, blank=True)
     version = models.PositiveIntegerField(
         default=0,
@@ -164,3 +181,11 @@ class AttemptItem(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answer not in (None, "", [], {})
+
+    @property
+    def domain(self) -> str:
+        return self.spec.get("domain", "")
+
+    def variant(self) -> Variant:
+        """The question exactly as drawn; raises VariantError if it could not be built."""
+        return variant_from_snapshot(self.spec, self.seed, self.choice_order)

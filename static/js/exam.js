@@ -182,6 +182,15 @@
     post({ answer: answer });
   }
 
+  // A navigation button posts the form with the version this page knows; wait for saves
+  // still on their way, or the post would look stale next to our own newer save.
+  form.addEventListener("submit", function (event) {
+    if (pending === 0) return;
+    event.preventDefault();
+    var submitter = event.submitter;
+    queue.then(function () { form.requestSubmit(submitter); });
+  });
+
   var typingTimer = null;
   form.addEventListener("change", function (event) {
     if (event.target.name === "flagged") {

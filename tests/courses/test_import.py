@@ -217,7 +217,8 @@ def test_new_note_in_a_known_shape_needs_no_code_change(mini):
     )
 
 
-def test_plan_reports_mentions_with_converted_values(content):
+def test_plan_reports_mentions_with_converted_values(content, db):
+    # build_plan writes nothing, but the quiz extension reads the bank for slug clashes.
     plan = build_plan(content)
     note = next(n for n in plan.notes if n.filename.startswith("002_"))
     memory = [m for m in note.mentions if m.fact.key == "lambda.memory.max"]

@@ -11,7 +11,11 @@ STATUS_HINTS = {
     401: "The token was refused: the authorizer must list the notes-users pool's ARN.",
     403: "No deployed GET /notes answered: create a deployment to prod after the last change.",
     500: "API Gateway may not invoke private-notes: call lambda.add_permission for it.",
-    502: "The function failed or answered without statusCode and a string body.",
+    502: (
+        "The function failed or answered without statusCode and a string body. It also fails "
+        "reading the claims when prod still serves a deployment made before the authorizer "
+        "was attached: deploy again."
+    ),
 }
 PASSWORD = "Grader-Passw0rd!"  # noqa: S105 - a throwaway user in the emulated pool
 

@@ -43,6 +43,20 @@ def _sign_up(ctx, local_part: str, domain: str) -> tuple[str, ClientError | None
     return username, None
 
 
+# What Cognito answers when the function's resource policy does not let it invoke the trigger.
+NO_PERMISSION_HINT = (
+    "Cognito may not invoke partner-gate: lambda.add_permission(FunctionName='partner-gate', "
+    "Action='lambda:InvokeFunction', Principal='cognito-idp.amazonaws.com', "
+    "SourceArn=<the pool's ARN>)"
+)
+
+
+def _hint_for(error: ClientError | None) -> str | None:
+    if error is not None and error.response["Error"]["Code"] == "UnexpectedLambdaException":
+        return NO_PERMISSION_HINT
+    return None
+
+
 def _user(ctx, username: str) -> dict | None:
     idp = ctx.client("cognito-idp")
     try:
@@ -59,6 +73,7 @@ def _refused(ctx, local_part: str, domain: str) -> str:
         code == "UserLambdaValidationException",
         f"Signing up {username}@{domain} failed with {code}, not with the trigger's refusal: "
         f"{error.response['Error'].get('Message')}",
+        hint=_hint_for(error),
     )
     ctx.require(_user(ctx, username) is None, f"A refused sign-up left the user {username} behind.")
     return error.response["Error"].get("Message", "")
@@ -128,6 +143,7 @@ def partner_confirmed(ctx):
     ctx.require(
         error is None,
         f"The partner sign-up failed: {error and error.response['Error'].get('Message')}",
+        hint=_hint_for(error),
     )
     user = _user(ctx, username)
     ctx.require(user is not None, "The partner user was not created.")

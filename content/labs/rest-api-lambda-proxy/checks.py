@@ -33,7 +33,10 @@ def _url(ctx, path: str) -> str:
 def _explain(response) -> str:
     """Turn an unexpected gateway answer into the likely cause."""
     if response.status == 500:
-        return PERMISSION_HINT
+        return (
+            f"{PERMISSION_HINT} An integration that calls Lambda with anything but POST "
+            "(integrationHttpMethod) also gets 500: Lambda's Invoke API only accepts POST."
+        )
     if response.status == 502:
         return (
             "502 means the function answered in a shape API Gateway cannot use: return a dict "

@@ -16,6 +16,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.sqs.models import sqs_backends
 
 from .gateway import INVALID, Env, handler_json, invoke_routed, outcome_failed
+from .lambda_access import parse_function_arn
 
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 # Our checkpoint for a stream mapping lives on moto's mapping object, so a moto reset (which
@@ -92,6 +93,19 @@ def _enabled_mappings(env: Env) -> list[Any]:
     return mappings
 
 
+def _target(mapping: Any) -> str:
+    """The function ARN a mapping invokes. moto resolves an alias to its current version
+    when the mapping is created; Lambda keeps the alias, so its later updates and its
+    RoutingConfig weights apply to every batch. A name or version stays as moto stored it."""
+    name = str(mapping.function_name or "")
+    named = parse_function_arn(name) if name.startswith("arn:") else None
+    qualifier = named.qualifier if named else name.partition(":")[2] or None
+    stored = parse_function_arn(mapping.function_arn)
+    if stored is None or not qualifier or qualifier == "$LATEST" or qualifier.isdigit():
+        return mapping.function_arn
+    return f"{stored.arn}:{qualifier}"
+
+
 # --- SQS -----------------------------------------------------------------------------------
 
 
@@ -156,7 +170,7 @@ def _poll_queue(env: Env, mapping: Any) -> Delivery | None:
     if not messages:
         return None
     event = {"Records": [_sqs_record(m, queue) for m in messages]}
-    outcome = invoke_routed(env, mapping.function_arn, json.dumps(event).encode(), None)
+    outcome = invoke_routed(env, _target(mapping), json.dumps(event).encode(), None)
     ids = tuple(m.id for m in messages)
     failed = _failed_sqs_ids(mapping, outcome, set(ids))
     # Failed messages stay in flight: they come back when their visibility timeout ends on

@@ -18,20 +18,10 @@ _SCALAR_PATHS = {
     "/requestValidatorId": "request_validator_id",
 }
 _MAP_PATHS = {"/requestParameters/": "request_parameters", "/requestModels/": "request_models"}
-SUPPORTED_PATHS = (
-    *_SCALAR_PATHS,
-    "/apiKeyRequired",
-    "/authorizationScopes",
-    "/requestParameters/{name}",
-    "/requestModels/{contentType}",
-)
 
 
 def _invalid(op: dict[str, Any]) -> BadRequestException:
-    return BadRequestException(
-        f"Invalid patch path '{op.get('path')}' specified for op '{op.get('op')}'. "
-        f"Supported here: {', '.join(SUPPORTED_PATHS)}"
-    )
+    return BadRequestException(f"Invalid patch path {op.get('path')}")
 
 
 def _apply(method: Method, op: dict[str, Any]) -> None:
@@ -69,24 +59,35 @@ def update_method(
     method_type: str,
     patch_operations: list[dict[str, Any]] | None,
 ) -> Method:
-    """Apply `patch_operations` to a method, all or nothing: the patched copy is validated
-    (a CUSTOM or COGNITO_USER_POOLS method needs an authorizer of this API, as PutMethod
-    demands) before it replaces the method's settings."""
+    """Apply `patch_operations` to a method, all or nothing, with API Gateway's rules for
+    authorizers: switching to CUSTOM or COGNITO_USER_POOLS needs an `/authorizerId` of this
+    API in the same request, and an `/authorizerId` sent for a method that keeps NONE or
+    AWS_IAM is ignored (so attaching one takes both operations in one call)."""
     api = backend.get_rest_api(api_id)
     method = backend.get_method(api_id, resource_id, method_type)
+    operations = list(patch_operations or [])
+    sets = {
+        op.get("path"): op.get("value") for op in operations if op.get("op") in ("add", "replace")
+    }
+    new_type = sets.get("/authorizationType", method.authorization_type)
+    if new_type not in AUTHORIZATION_TYPES:
+        raise BadRequestException(
+            f"Invalid authorization type {new_type!r}: one of {', '.join(AUTHORIZATION_TYPES)}"
+        )
+    needs_authorizer = new_type in ("CUSTOM", "COGNITO_USER_POOLS")
+    if "/authorizationType" in sets and needs_authorizer:
+        if sets.get("/authorizerId") not in api.authorizers:
+            raise BadRequestException(
+                "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
+                "COGNITO_USER_POOLS requires a valid authorizer."
+            )
+    elif "/authorizerId" in sets and method.authorization_type not in (
+        "CUSTOM",
+        "COGNITO_USER_POOLS",
+    ):
+        operations = [op for op in operations if op.get("path") != "/authorizerId"]
     patched = copy.copy(method)
-    for op in patch_operations or []:
+    for op in operations:
         _apply(patched, op)
-    if patched.authorization_type not in AUTHORIZATION_TYPES:
-        raise BadRequestException(
-            f"Invalid authorization type {patched.authorization_type!r}: one of "
-            f"{', '.join(AUTHORIZATION_TYPES)}"
-        )
-    needs_authorizer = patched.authorization_type in ("CUSTOM", "COGNITO_USER_POOLS")
-    if needs_authorizer and patched.authorizer_id not in api.authorizers:
-        raise BadRequestException(
-            "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
-            "COGNITO_USER_POOLS requires a valid authorizer."
-        )
     method.__dict__.update(patched.__dict__)
     return method

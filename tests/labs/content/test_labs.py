@@ -388,6 +388,100 @@ MISTAKES = [
 ]
 
 
+# The authorizer is attached with update_method after the only deployment: the stage keeps
+# serving the open method, so anonymous calls still reach the function.
+_PROTECTED_THEN_DEPLOYED = """    authorizationType="COGNITO_USER_POOLS",
+    authorizerId=authorizer["id"],
+)
+apigw.put_integration(
+    restApiId=api_id,
+    resourceId=notes["id"],
+    httpMethod="GET",
+    type="AWS_PROXY",
+    integrationHttpMethod="POST",
+    uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+    f"{function['FunctionArn']}/invocations",
+)
+apigw.create_deployment(restApiId=api_id, stageName="prod")
+"""
+_DEPLOYED_THEN_PROTECTED = """    authorizationType="NONE",
+)
+apigw.put_integration(
+    restApiId=api_id,
+    resourceId=notes["id"],
+    httpMethod="GET",
+    type="AWS_PROXY",
+    integrationHttpMethod="POST",
+    uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+    f"{function['FunctionArn']}/invocations",
+)
+apigw.create_deployment(restApiId=api_id, stageName="prod")
+apigw.update_method(
+    restApiId=api_id,
+    resourceId=notes["id"],
+    httpMethod="GET",
+    patchOperations=[
+        {"op": "replace", "path": "/authorizationType", "value": "COGNITO_USER_POOLS"},
+        {"op": "replace", "path": "/authorizerId", "value": authorizer["id"]},
+    ],
+)
+"""
+
+# Typical mistakes that depend on AWS behaviour the emulation layer reproduces: stages serve
+# their deployment's snapshot, Lambda is invoked with POST only, and Cognito needs a
+# resource-policy statement to call a trigger.
+MISTAKES += [
+    Mistake(
+        "cognito-protected-api",
+        "forgot-to-redeploy-after-attaching-the-authorizer",
+        "provision.py",
+        _PROTECTED_THEN_DEPLOYED,
+        _DEPLOYED_THEN_PROTECTED,
+        frozenset(
+            {
+                "Calls without a valid token get 401",
+                "A signed-in user gets 200 and their own name back",
+            }
+        ),
+        "Calls without a valid token get 401",
+        "deploy again",
+    ),
+    Mistake(
+        "rest-api-lambda-proxy",
+        "integration-method-get",
+        "provision.py",
+        'integrationHttpMethod="POST",',
+        'integrationHttpMethod="GET",',
+        frozenset(
+            {
+                "GET /notes/{id} and POST /notes use Lambda proxy integration",
+                "GET /prod/notes/42 answers 200 with the note id",
+                "POST /prod/notes answers 201 with the new note",
+            }
+        ),
+        "GET /prod/notes/42 answers 200 with the note id",
+        "Lambda's Invoke API only accepts POST",
+    ),
+    Mistake(
+        "cognito-signup-trigger",
+        "forgot-cognito-permission",
+        "provision.py",
+        "lam.add_permission(",
+        "dict(",
+        frozenset(
+            {
+                "Only this pool may invoke partner-gate",
+                "A partner address is confirmed and verified at once",
+                "Other domains are refused with a clear message",
+                "Look-alike domains are refused too",
+            }
+        ),
+        "Other domains are refused with a clear message",
+        "Cognito may not invoke partner-gate",
+    ),
+]
+
+
 def load_submission(directory: Path) -> dict[str, str]:
     return {
         str(path.relative_to(directory)): path.read_text(encoding="utf-8")

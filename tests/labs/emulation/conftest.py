@@ -36,6 +36,9 @@ class FakeLambda:
 
     handlers: dict[str, Handler] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # (function name, qualifier) of each call, the qualifier taken from the argument or
+    # from a qualified ARN: which version or alias the caller asked for.
+    targets: list[tuple[str, str | None]] = field(default_factory=list)
 
     def register(self, name: str, handler: Handler) -> None:
         self.handlers[name] = handler
@@ -44,7 +47,8 @@ class FakeLambda:
         return [event for called, event in self.calls if called == name]
 
     def __call__(self, function: str, payload: bytes, qualifier: str | None) -> InvokeOutcome:
-        name = function.split(":function:")[-1].split(":")[0]
+        name, _, in_arn = function.split(":function:")[-1].partition(":")
+        self.targets.append((name, qualifier or in_arn or None))
         # The handler gets its own copy, so what it mutates does not rewrite the record.
         self.calls.append((name, json.loads(payload)))
         try:

@@ -10,7 +10,7 @@ from moto.core.base_backend import BackendDict
 from moto.sqs.models import Queue
 
 from labs.sandbox.emulation import Clock, Emulation, deactivate, install
-from labs.sandbox.emulation.hooks import HOOKED_PATHS
+from labs.sandbox.emulation.hooks import ADDED_PATHS, HOOKED_PATHS
 
 from .conftest import FakeLambda, client, create_function
 
@@ -49,6 +49,8 @@ def test_installing_twice_keeps_one_layer_of_hooks_and_the_latest_invoke(
     emu.deliver_events()
 
     assert (len(first.calls), len(second.calls)) == (0, 1)
+    for path in ADDED_PATHS:
+        assert getattr(_resolve(path), "_coldstart_hook", False), f"{path} was not added"
     for path in HOOKED_PATHS:
         hooked = _resolve(path)
         inner = getattr(hooked, "__wrapped__", None)
@@ -106,11 +108,22 @@ def test_deactivate_hands_sqs_time_and_cognito_back_to_plain_moto(
     sqs.send_message(QueueUrl=url, MessageBody="soon", DelaySeconds=60)
     emu.clock.advance(61)
 
+    apigw = client("apigateway")
+    api_id = apigw.create_rest_api(name="plain")["id"]
+    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+
     deactivate()
     idp.sign_up(ClientId=client_id, Username="lena", Password="Passw0rd!long")
+    # moto's own PutMethod replaces an existing method instead of answering ConflictException.
+    apigw.put_method(
+        restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="AWS_IAM"
+    )
 
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
     assert lambdas.calls == []
+    method = apigw.get_method(restApiId=api_id, resourceId=root, httpMethod="GET")
+    assert method["authorizationType"] == "AWS_IAM"
 
 
 def test_clock_only_moves_forward() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import moto
 import pytest
 
-from labs.sandbox.emulation.hooks import HOOKED_PATHS
+from labs.sandbox.emulation.hooks import ADDED_PATHS, HOOKED_PATHS, install_hooks
 
 
 def _original(obj: Any) -> Any:
@@ -88,8 +88,22 @@ def test_moto_version_is_the_one_the_hooks_were_written_for() -> None:
         ("moto.cognitoidp.responses.CognitoIdpResponse.sign_up", ["UserConfirmed"]),
         ("moto.cognitoidp.models.CognitoIdpUserPool.create_jwt", ['"kid": "dummy"', "RS256"]),
         # API Gateway: deployments (we snapshot their methods) and the models we read.
-        ("moto.apigateway.models.RestAPI.create_deployment", ["Deployment(", "self.stages[name]"]),
+        (
+            "moto.apigateway.models.RestAPI.create_deployment",
+            ["self, name: str, description: str, stage_variables", "self.stages[name] = Stage("],
+        ),
+        ("moto.apigateway.models.Stage.apply_operations", ['"/deploymentId"', "deployment_id"]),
         ("moto.apigateway.models.Resource.get_path", ["get_parent_path"]),
+        (
+            "moto.apigateway.models.Resource.__init__",
+            ["self.resource_methods", "self.parent_id", "self.path_part"],
+        ),
+        (
+            "moto.apigateway.responses.APIGatewayResponse.put_method",
+            ["url_path_parts[2]", "url_path_parts[4]", "url_path_parts[6]"],
+        ),
+        # UpdateMethod is dispatched by name to the response class, where we add it.
+        ("moto.core.responses.BaseResponse.call_action", ["getattr(self, action)"]),
         (
             "moto.apigateway.models.Method.__init__",
             [
@@ -98,7 +112,15 @@ def test_moto_version_is_the_one_the_hooks_were_written_for() -> None:
                 "self.authorization_scopes",
                 "self.api_key_required",
                 "self.method_integration",
+                "self.request_parameters",
+                "self.request_models",
+                "self.operation_name",
+                "self.request_validator_id",
             ],
+        ),
+        (
+            "moto.apigateway.models.Integration.__init__",
+            ["self.integration_type", "self.uri", "self.http_method"],
         ),
         (
             "moto.apigateway.models.RestAPI.__init__",
@@ -151,6 +173,16 @@ def test_moto_version_is_the_one_the_hooks_were_written_for() -> None:
         ),
         ("moto.apigatewayv2.models.Stage.__init__", ["self.stage_variables"]),
         ("moto.awslambda.policy.Policy.__init__", ["self.statements"]),
+        # Weighted aliases and the alias a mapping was created for.
+        (
+            "moto.awslambda.models.LambdaAlias.__init__",
+            ["self.routing_config", "self.function_version"],
+        ),
+        (
+            "moto.awslambda.models.EventSourceMapping.__init__",
+            ['self.function_name = spec["FunctionName"]'],
+        ),
+        ("moto.cognitoidp.models.CognitoIdpUserPool.__init__", ["self.arn"]),
         ("moto.awslambda.policy.Policy.source_arn_formatter", ["ArnLike", "AWS:SourceArn"]),
     ],
 )
@@ -169,6 +201,17 @@ def test_every_hooked_path_exists() -> None:
             parent, _, cls = module_path.rpartition(".")
             owner = getattr(__import__(parent, fromlist=["x"]), cls)
         assert hasattr(owner, name), f"moto no longer has {path}"
+
+
+def test_operations_we_add_are_still_missing_from_moto() -> None:
+    install_hooks()
+    for path in ADDED_PATHS:
+        module_path, _, name = path.rpartition(".")
+        parent, _, cls = module_path.rpartition(".")
+        owner = getattr(__import__(parent, fromlist=["x"]), cls)
+        assert getattr(getattr(owner, name), "_coldstart_hook", False), (
+            f"moto now implements {path}: drop ours from hooks.ADDED_PATHS"
+        )
 
 
 def test_sqs_models_take_time_from_the_module_functions_we_replace() -> None:

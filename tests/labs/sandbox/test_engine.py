@@ -4,6 +4,9 @@ processes. The test lab (./lab) has three checks worth 2 + 3 + 1 points."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 
 from labs.sandbox import engine
 from tests.labs.sandbox.conftest import full_marks, leftover_processes
@@ -168,3 +171,61 @@ def test_a_grade_that_outlives_its_deadline_is_an_error_never_a_score(sandbox, l
     assert result["reason"] == "grading took longer than 3 s"
     assert leftover_processes(sandbox) == []
     full_marks(sandbox, lab, solution)
+
+
+def test_a_host_that_dies_mid_grade_is_an_error_and_the_engine_carries_on(
+    sandbox, tmp_path, lab, solution
+):
+    (tmp_path / "checks.py").write_text(
+        "import os, signal\n\nfrom labs.sandbox.checker import check\n\n\n"
+        "@check('Kills its own host', points=1)\ndef boom(ctx):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    result = engine.grade(tmp_path, solution)
+    assert (result["status"], result["score"]) == ("error", 0)
+    assert result["reason"] == "the grading process failed (exit status -9)"
+    assert leftover_processes(sandbox) == []
+    full_marks(sandbox, lab, solution)
+
+
+def test_two_engines_never_touch_each_others_runs(sandbox, lab, solution):
+    # Each server holds its own sandbox uid, so one engine's kill-everything sweep cannot
+    # reach the other's learner processes.
+    other = engine.Engine()
+    other.start()
+    try:
+        assert other.info["uid"] != sandbox.info["uid"]
+        outcome: dict = {}
+        sleeper = threading.Thread(
+            target=lambda: outcome.update(
+                other.submit(
+                    "run",
+                    {"provision.py": "import time\ntime.sleep(1.5)\nprint('survived')\n"},
+                    None,
+                )
+            )
+        )
+        sleeper.start()
+        for _ in range(3):
+            full_marks(sandbox, lab, solution)
+        sleeper.join()
+        assert (outcome["status"], outcome["output"]) == ("graded", "survived\n")
+    finally:
+        other.stop()
+
+
+def test_a_dead_runtime_zygote_makes_the_engine_start_a_new_server(lab, solution):
+    fresh = engine.Engine()
+    try:
+        fresh.start()
+        server = fresh.process.pid
+        with open(f"/proc/{server}/task/{server}/children") as handle:
+            runtime_zygote = int(handle.read().split()[0])
+        os.kill(runtime_zygote, signal.SIGKILL)
+        failed = fresh.submit("grade", solution, lab)
+        assert (failed["status"], failed["score"]) == ("error", 0)
+        result = fresh.submit("grade", solution, lab)
+        assert (result["status"], result["score"]) == ("graded", 6)
+        assert fresh.process.pid != server
+    finally:
+        fresh.stop()

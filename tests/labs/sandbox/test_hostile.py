@@ -19,7 +19,7 @@ from labs.sandbox.engine import PROJECT_ROOT
 from labs.sandbox.isolation import Limits
 from tests.labs.sandbox.conftest import full_marks, leftover_processes
 
-LIMITS = Limits(cpu_seconds=1, wall_seconds=6.0)
+LIMITS = Limits(cpu_seconds=1, wall_seconds=6.0, run_memory_mb=1024)
 NO_TABLE = "DescribeTable failed: ResourceNotFoundException: Requested resource not found: Table: Notes not found"
 
 # Provisioning that earns full marks, for attacks that come on top of honest work.
@@ -146,6 +146,21 @@ CASES = [
         zero_with_output("MemoryError", ending="\n[the script exited with status 1]\n"),
     ),
     Case(
+        "memory-across-many-processes",
+        script(
+            "import os, time\n"
+            "for _ in range(8):\n"
+            "    if os.fork() == 0:\n"
+            "        block = b'x' * (300 * 1024 * 1024)\n"
+            "        time.sleep(30)\n"
+            "        os._exit(0)\n"
+            "time.sleep(30)\n"
+        ),
+        zero_with_output(
+            ending="\n[stopped: the run's processes used more than 1024 MB of memory together]\n"
+        ),
+    ),
+    Case(
         "fork-bomb",
         script(
             "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
@@ -225,7 +240,7 @@ CASES = [
             "    print(os.path.exists(path))\n"
             f"print(os.listdir('{PROJECT_ROOT}'))\n"
         ),
-        zero_with_output("False\nFalse\nFalse\n[", ending="\n"),
+        zero_with_output(ending="False\nFalse\nFalse\n['.venv']\n"),
     ),
     Case(
         "other-submissions",

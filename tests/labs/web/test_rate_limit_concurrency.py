@@ -78,8 +78,12 @@ def test_concurrent_processes_never_exceed_the_limit(tmp_path):
         created_pg = f"lweb_race_{uuid.uuid4().hex[:8]}"
         admin = {**default, "NAME": "postgres"}
         with psycopg.connect(
-            host=admin["HOST"], port=admin["PORT"] or 5432, user=admin["USER"],
-            password=admin["PASSWORD"], dbname="postgres", autocommit=True,
+            host=admin["HOST"],
+            port=admin["PORT"] or 5432,
+            user=admin["USER"],
+            password=admin["PASSWORD"],
+            dbname="postgres",
+            autocommit=True,
         ) as conn:
             conn.execute(f'CREATE DATABASE "{created_pg}"')
         url = (
@@ -98,7 +102,11 @@ def test_concurrent_processes_never_exceed_the_limit(tmp_path):
     try:
         migrate = subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert migrate.returncode == 0, migrate.stderr
         _run(SETUP, env)
@@ -114,7 +122,11 @@ def test_concurrent_processes_never_exceed_the_limit(tmp_path):
     finally:
         if created_pg:
             with psycopg.connect(
-                host=default["HOST"], port=default["PORT"] or 5432, user=default["USER"],
-                password=default["PASSWORD"], dbname="postgres", autocommit=True,
+                host=default["HOST"],
+                port=default["PORT"] or 5432,
+                user=default["USER"],
+                password=default["PASSWORD"],
+                dbname="postgres",
+                autocommit=True,
             ) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{created_pg}" WITH (FORCE)')

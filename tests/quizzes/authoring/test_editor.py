@@ -347,9 +347,9 @@ def test_unknown_type_is_404(course, instructor_client):
 def test_preview_without_saving_shows_the_learner_view_and_key(course, instructor_client, kind):
     from django.template.loader import render_to_string
 
+    from quizzes.rendering import question_context
     from quizzes.spec import parse_question
     from quizzes.variants import variant_for
-    from quizzes.views import question_context
 
     data = form_data(QUESTIONS[kind])
     data.update({"try": "1", "seed": "11"})

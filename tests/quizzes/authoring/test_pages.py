@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from quizzes.models import Question
+from quizzes.rendering import question_context
 from quizzes.variants import variant_for
-from quizzes.views import question_context
 from tests.quizzes.authoring.conftest import form_data
 from tests.quizzes.authoring.test_editor import QUESTIONS
 

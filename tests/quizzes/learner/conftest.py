@@ -9,7 +9,6 @@ from django.test import Client
 from quizzes.bank import SyncCounts, sync_questions
 from quizzes.models import Exam, Question
 from quizzes.spec import parse_question
-from quizzes.variants import variant_for
 
 
 def single(slug: str, *, domain: str = "limits", lesson: str = "lambda-limits", right: int = 0):
@@ -81,7 +80,7 @@ def omar_client(other_learner) -> Client:
 
 def right_answer(item) -> str:
     """The display key of the right option of a single-answer attempt item."""
-    return variant_for(item.question, item.seed).expected()
+    return item.variant().expected()
 
 
 def wrong_answer(item) -> str:

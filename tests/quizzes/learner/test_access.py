@@ -1,9 +1,11 @@
 """A learner sees only their own attempts and practice; anonymous visitors log in first."""
 
+from datetime import timedelta
+
 import pytest
 
 from quizzes import exams, practice
-from quizzes.models import AttemptItem, Exam
+from quizzes.models import AttemptItem, Exam, ExamAttempt
 
 from .conftest import autosave
 
@@ -74,9 +76,33 @@ def test_home_lists_only_my_attempts(lenas_attempt, other_learner, omar_client, 
     assert f'href="/quizzes/attempts/{lenas_attempt.pk}/"' not in theirs
 
 
-def test_starting_an_exam_from_the_home_page(course, learner, lena_client):
+def test_starting_an_exam_twice_resumes_the_running_attempt(course, learner, lena_client):
     response = lena_client.post("/quizzes/exams/mini-exam/start/")
     attempt = learner.exam_attempts.get()
-    assert response["Location"] == f"/quizzes/attempts/{attempt.pk}/q/1/"
+    assert response["Location"] == f"/quizzes/attempts/{attempt.pk}/"
+    assert lena_client.get(response["Location"])["Location"] == (
+        f"/quizzes/attempts/{attempt.pk}/q/1/"
+    )
     assert (attempt.question_count, attempt.items.count()) == (10, 10)
+    # A double click or a second tab: the same attempt, which opens at the first unanswered.
+    AttemptItem.objects.filter(attempt=attempt, position=1).update(answer="a", version=1)
+    again = lena_client.post("/quizzes/exams/mini-exam/start/")
+    assert again["Location"] == f"/quizzes/attempts/{attempt.pk}/"
+    assert lena_client.get(again["Location"])["Location"] == f"/quizzes/attempts/{attempt.pk}/q/2/"
+    assert learner.exam_attempts.count() == 1
+    assert "Resume Ten-question mini exam</button>" in lena_client.get("/quizzes/").content.decode()
     assert lena_client.post("/quizzes/exams/no-such-exam/start/").status_code == 404
+
+
+def test_starting_after_the_deadline_closes_the_old_attempt_and_opens_a_new_one(
+    course, learner, lena_client
+):
+    old = exams.start_attempt(user=learner, exam=Exam.objects.get(slug="mini-exam"))
+    ExamAttempt.objects.filter(pk=old.pk).update(
+        started_at=old.started_at - timedelta(hours=1), deadline=old.deadline - timedelta(hours=1)
+    )
+    response = lena_client.post("/quizzes/exams/mini-exam/start/")
+    new = learner.exam_attempts.exclude(pk=old.pk).get()
+    assert response["Location"] == f"/quizzes/attempts/{new.pk}/"
+    old.refresh_from_db()
+    assert (old.status, old.scaled_score, new.status) == ("expired", 100, "open")

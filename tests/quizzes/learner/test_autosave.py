@@ -5,7 +5,7 @@ from django.http import QueryDict
 
 from quizzes import exams
 from quizzes.models import AttemptItem
-from quizzes.views import AnswerFormError, answer_from_post
+from quizzes.rendering import AnswerFormError, answer_from_post
 
 from .conftest import autosave, right_answer, single, wrong_answer
 
@@ -143,3 +143,12 @@ def test_form_fields_become_the_contracts_answer_shapes():
     assert answer_from_post(ordering, post(rank_a="3", rank_b="1", rank_c="2")) == ["b", "c", "a"]
     with pytest.raises(AnswerFormError, match="different position"):
         answer_from_post(ordering, post(rank_a="1", rank_b="1", rank_c="2"))
+
+
+def test_a_save_racing_a_submit_never_changes_a_scored_attempt(attempt, learner):
+    # The request read the attempt while it was open; the submit lands before its write.
+    stale_copy = exams.ExamAttempt.objects.get(pk=attempt.pk)
+    exams.submit_attempt(attempt=attempt)
+    with pytest.raises(exams.ExamClosed, match="has been submitted"):
+        exams.save_answer(attempt=stale_copy, position=1, answer="a", base_version=0)
+    assert stored(attempt, 1).answer is None

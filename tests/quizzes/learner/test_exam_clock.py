@@ -123,3 +123,13 @@ def test_submitting_within_the_grace_counts_as_submitted(attempt, lena_client):
     assert response["Location"] == f"/quizzes/attempts/{attempt.pk}/result/"
     attempt.refresh_from_db()
     assert attempt.status == "submitted"
+
+
+def test_beat_runs_the_closing_task_every_minute(settings):
+    scheduled = [
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == tasks.close_expired_attempts.name
+    ]
+    assert tasks.close_expired_attempts.name == "quizzes.tasks.close_expired_attempts"
+    assert [e["schedule"] for e in scheduled] == [60.0]

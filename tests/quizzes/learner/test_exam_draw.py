@@ -7,9 +7,9 @@ import pytest
 
 from quizzes import exams
 from quizzes.models import AttemptItem, Exam, Question
+from quizzes.rendering import inline_html
 from quizzes.spec import blueprint_counts as share_by_weight
 from quizzes.variants import variant_for
-from quizzes.views import inline_html
 
 
 def test_attempt_draws_each_domain_to_the_blueprint(course, learner):
@@ -54,7 +54,7 @@ def test_option_order_is_stored_per_item_and_matches_every_rebuild(course, learn
     assert with_choices, "a 65-question draw from the bank has questions with options"
     for item in items:
         variant = variant_for(item.question, item.seed)
-        assert exams.display_order(variant) == item.choice_order
+        assert variant.display_order() == item.choice_order
 
 
 def test_question_page_shows_the_same_shuffle_on_every_reload(course, learner, lena_client):

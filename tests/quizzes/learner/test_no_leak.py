@@ -131,10 +131,15 @@ def test_unanswered_practice_questions_reveal_no_key(course, learner, lena_clien
         by_type.setdefault(question.type, question)
     assert set(by_type) == {"single", "multiple", "numeric", "matching", "ordering", "generated"}
     for question in by_type.values():
+        variant = variant_for(question, 12345)
         item = PracticeAnswer.objects.create(
-            user=learner, question=question, seed=12345, scope={"domains": [question.domain]}
+            user=learner,
+            question=question,
+            seed=12345,
+            spec=variant.spec.to_dict(),
+            choice_order=variant.display_order(),
+            scope={"domains": [question.domain]},
         )
-        variant = variant_for(question, item.seed)
         page = lena_client.get(f"/quizzes/practice/{item.pk}/")
         assert page.status_code == 200
         assert_no_key(page.content.decode(), [variant], f"practice {question.slug}")
@@ -152,7 +157,7 @@ def test_the_detector_finds_the_key_once_the_attempt_is_closed(course, learner, 
     lena_client.post(f"/quizzes/attempts/{attempt.pk}/submit/")
     page = lena_client.get(f"/quizzes/attempts/{attempt.pk}/result/").content.decode()
     for item in items:
-        variant = variant_for(item.question, item.seed)
+        variant = item.variant()
         with pytest.raises(AssertionError, match="result shows"):
             assert_no_key(page, [variant], "result")
     json_leak = json.dumps({"saved": True, "expected": 1, "version": 1})

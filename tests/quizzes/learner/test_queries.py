@@ -62,3 +62,13 @@ def test_quiz_home_lists_attempts_in_constant_queries(course, learner, lena_clie
     response = lena_client.get("/quizzes/")
     assert response.content.decode().count("Ten-question mini exam</a>") == 4
     assert count(lambda: lena_client.get("/quizzes/")) == 6
+
+
+def test_result_page_queries_do_not_grow_with_the_exam(attempts, lena_client):
+    small, large = attempts
+    for attempt in attempts:
+        lena_client.post(f"/quizzes/attempts/{attempt.pk}/submit/")
+    # session, user, attempt+exam, lesson titles, items (each with its snapshot: no question
+    # or fact is read), header permissions (2)
+    assert count(lambda: lena_client.get(f"/quizzes/attempts/{small.pk}/result/")) == 7
+    assert count(lambda: lena_client.get(f"/quizzes/attempts/{large.pk}/result/")) == 7
