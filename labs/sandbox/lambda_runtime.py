@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from moto.awslambda.exceptions import LambdaClientError
-from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
+from moto.awslambda.responses import LambdaResponse
+from moto.awslambda.utils import make_function_arn
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from labs.sandbox.contracts import InvokeOutcome
@@ -61,20 +63,42 @@ class Runtime:
     environments: list[Environment] = field(default_factory=list)
     logs: list[LambdaLog] = field(default_factory=list)
     log_chars: int = 0
+    # The run's labs.sandbox.emulation.Emulation (None without it): its alias_target draws
+    # the version a weighted alias sends each direct Invoke to.
+    emulation: Any = None
 
-    # The InvokeFn of labs.sandbox.contracts, handed to the emulation layer.
+    # The InvokeFn of labs.sandbox.contracts, handed to the emulation layer and ctx.invoke.
     def invoke(self, function: str, payload: bytes, qualifier: str | None = None) -> InvokeOutcome:
         region, account = self.region, self.account_id
         if function.startswith("arn:"):
             parts = function.split(":")
             region, account = parts[3], parts[4]
         try:
-            fn = lambda_backends[account][region].get_function(function, qualifier)
+            fn, invoked_arn = self.resolve(lambda_backends[account][region], function, qualifier)
         except LambdaClientError as exc:
             body = json.dumps({"Type": "User", "message": exc.message}).encode()
             return InvokeOutcome(status=exc.code, payload=body, error_type=exc.error_type)
-        arn = fn.function_arn if not qualifier else f"{fn.function_arn}:{qualifier}"
-        return self.invoke_version(fn, payload, invoked_arn=arn)
+        return self.invoke_version(fn, payload, invoked_arn=invoked_arn)
+
+    def resolve(
+        self, backend: LambdaBackend, function: str, qualifier: str | None
+    ) -> tuple[LambdaFunction, str]:
+        """The function version a call to `function` (name, `name:qualifier` or ARN) with
+        `qualifier` runs, and the ARN the caller invoked (the handler's
+        `invoked_function_arn`). A weighted alias sends the call to a version drawn by the
+        emulation, as Lambda does; moto alone always runs the alias's primary version."""
+        named = backend.get_function(function, qualifier)  # unknown names raise here
+        rest = function.rsplit(":function:", 1)[-1]  # the name and qualifier of an ARN
+        if ":" in rest:  # a qualifier in the name wins over the parameter, as in moto
+            qualifier = rest.split(":", 1)[1]
+        unqualified = make_function_arn(named.region, named.account_id, named.function_name)
+        invoked_arn = f"{unqualified}:{qualifier}" if qualifier else unqualified
+        if self.emulation is None or not qualifier:
+            return named, invoked_arn
+        target, version = self.emulation.alias_target(unqualified, qualifier)
+        if version == qualifier:
+            return named, invoked_arn
+        return backend.get_function(target, version), invoked_arn
 
     def invoke_version(
         self, fn: LambdaFunction, payload: bytes, invoked_arn: str | None = None
@@ -120,7 +144,8 @@ class Runtime:
         layer_zips = [backend.layers_versions_by_arn(arn).code_bytes for arn in layers]
         config = {
             "function_name": fn.function_name,
-            "version": fn.version,
+            # moto numbers published versions with ints; Lambda's context has strings.
+            "version": str(fn.version),
             "handler": fn.handler,
             "memory_mb": int(fn.memory_size),
             "log_group": fn.logs_group_name,
@@ -249,36 +274,100 @@ def _utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
 
-def _patched_invoke(
-    self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any
+def _payload_bytes(body: Any) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode()
+    return json.dumps(body if body is not None else {}).encode()
+
+
+def _answer(
+    fn: LambdaFunction,
+    body: Any,
+    request_headers: Any,
+    response_headers: Any,
+    invoked_arn: str | None = None,
 ) -> bytes:
+    """Run `fn` for an Invoke request and fill in Lambda's response headers."""
     if ACTIVE is None:
         raise RuntimeError("Lambda invoked outside a sandbox run")
-    if isinstance(body, bytes):
-        payload = body
-    elif isinstance(body, str):
-        payload = body.encode()
-    else:
-        payload = json.dumps(body if body is not None else {}).encode()
     headers = {str(k).lower(): v for k, v in dict(request_headers or {}).items()}
-    outcome = ACTIVE.invoke_version(self, payload)
-    response_headers["x-amz-executed-version"] = str(self.version)
+    invocation_type = headers.get("x-amz-invocation-type", "RequestResponse")
+    if invocation_type == "DryRun":
+        # DryRun only checks that the call would be allowed; the function does not run.
+        return b""
+    outcome = ACTIVE.invoke_version(fn, _payload_bytes(body), invoked_arn=invoked_arn)
+    if invocation_type != "RequestResponse":
+        # Event: Lambda answers 202 with an empty body; whatever the handler did (raised,
+        # timed out) ends up in its logs, never in the caller's response.
+        return b""
+    response_headers["x-amz-executed-version"] = str(fn.version)
     if outcome.function_error:
         response_headers["x-amz-function-error"] = outcome.function_error
-    if headers.get("x-amz-invocation-type", "RequestResponse") != "RequestResponse":
-        return b""
     tail = outcome.log_tail.encode("utf-8", "replace")[-LOG_TAIL_BYTES:]
     response_headers["x-amz-log-result"] = base64.b64encode(tail).decode()
     return outcome.payload
 
 
+def _patched_invoke(
+    self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any
+) -> bytes:
+    """LambdaFunction.invoke: where every other moto path that runs a function ends."""
+    return _answer(self, body, request_headers, response_headers)
+
+
+def _patched_backend_invoke(
+    self: LambdaBackend,
+    function_name: str,
+    qualifier: str | None,
+    body: Any,
+    headers: Any,
+    response_headers: Any,
+) -> bytes:
+    """LambdaBackend.invoke (the Invoke API): moto swaps an alias for its primary version
+    before LambdaFunction.invoke, so weights and the invoked alias ARN are decided here."""
+    if ACTIVE is None:
+        assert _original_backend_invoke is not None
+        return _original_backend_invoke(
+            self, function_name, qualifier, body, headers, response_headers
+        )
+    fn, invoked_arn = ACTIVE.resolve(self, function_name, qualifier)
+    payload = _answer(fn, body, headers, response_headers, invoked_arn)
+    response_headers["Content-Length"] = str(len(payload))
+    return payload
+
+
+def _patched_response_invoke(self: LambdaResponse) -> Any:
+    """LambdaResponse.invoke reads the query parameter as `qualifier`, but botocore sends
+    `Qualifier`, so moto ran $LATEST for `Qualifier="2"` (and would take a `qualifier` key
+    of the JSON payload instead). Hand it the real parameter, or None."""
+    self.querystring["qualifier"] = [self.querystring.get("Qualifier", [None])[0]]
+    assert _original_response_invoke is not None
+    return _original_response_invoke(self)
+
+
 HOOKED: tuple[type, str] = (LambdaFunction, "invoke")
+# Also replaced: the Invoke API's way in (qualifier and weighted aliases).
+HOOKED_INVOKE_API: tuple[tuple[type, str], ...] = (
+    (LambdaBackend, "invoke"),
+    (LambdaResponse, "invoke"),
+)
 _original: Callable[..., Any] | None = None
+_original_backend_invoke: Callable[..., Any] | None = None
+_original_response_invoke: Callable[..., Any] | None = None
 
 
 def install_moto_hook() -> None:
-    """Replace the one method every moto path uses to run a function (idempotent)."""
-    global _original
+    """Replace the one method every moto path uses to run a function, and the Invoke API's
+    qualifier handling in front of it (idempotent)."""
+    global _original, _original_backend_invoke, _original_response_invoke
     if LambdaFunction.invoke is not _patched_invoke:
         _original = LambdaFunction.invoke
         LambdaFunction.invoke = _patched_invoke  # type: ignore[method-assign]
+    if LambdaBackend.invoke is not _patched_backend_invoke:
+        _original_backend_invoke = LambdaBackend.invoke
+        LambdaBackend.invoke = _patched_backend_invoke  # type: ignore[method-assign]
+    if LambdaResponse.invoke is not _patched_response_invoke:
+        _original_response_invoke = LambdaResponse.invoke
+        LambdaResponse.invoke = _patched_response_invoke  # type: ignore[method-assign]

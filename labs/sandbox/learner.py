@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import runpy
 import sys
@@ -238,6 +239,7 @@ def run_lambda(config: dict[str, Any], code: bytes) -> int:
     sys.path[:0] = [task_root, os.path.join(opt_root, "python")]
     os.chdir(task_root if os.path.isdir(task_root) else scratch)
     channel = _channel = Channel(IPC_FD)
+    request_ids = _install_lambda_logging()
     handler = None
     init_error: bytes | None = unpack_error
     init_type: str | None = "Runtime.InvalidEntrypoint" if unpack_error else None
@@ -266,6 +268,7 @@ def run_lambda(config: dict[str, Any], code: bytes) -> int:
             context = LambdaContext(
                 config, str(meta["request_id"]), str(meta["invoked_arn"]), int(meta["timeout_ms"])
             )
+            request_ids.request_id = context.aws_request_id
             body, reply = _call(handler, payload, context, reply)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -274,6 +277,33 @@ def run_lambda(config: dict[str, Any], code: bytes) -> int:
                 frames.send(channel.fd, reply, body)
             except frames.FrameError:
                 return 0
+
+
+class _RequestId(logging.Filter):
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+def _install_lambda_logging() -> _RequestId:
+    """The root logger as the Python runtime sets it up: WARNING and above to stdout,
+    tab-separated with the request id, so `logger.setLevel(logging.INFO)` in a handler
+    makes its info lines appear in the function's logs."""
+    request_ids = _RequestId()
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+        "%Y-%m-%dT%H:%M:%S",
+    )
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(request_ids)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    return request_ids
 
 
 def _call(handler: Any, payload: bytes, context: LambdaContext, reply: dict[str, Any]):

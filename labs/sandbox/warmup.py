@@ -13,11 +13,13 @@ import contextlib
 import gc
 import importlib
 import io
+import os
 import zipfile
 from collections.abc import Callable
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
 from moto.core.base_backend import BackendDict
@@ -39,6 +41,10 @@ SERVICES = (
     "sts",
 )
 
+# botocore 1.44 would send calls naming an ARN with an account (DynamoDB Streams' StreamArn)
+# to {account}.ddb.{region}.amazonaws.com, which moto 5.2.5 does not serve.
+CLIENT_CONFIG = Config(account_id_endpoint_mode="disabled")
+
 _mock: Any = None
 _session: boto3.session.Session | None = None
 _clients: dict[str, Any] = {}
@@ -46,10 +52,39 @@ _emulation_module: Any = None
 emulation_problem: str | None = None
 
 
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+_aws_policies: dict[tuple[str, str], list[Any]] = {}
+
+
+def share_aws_managed_policies() -> None:
+    """Give every IAM backend AWS's managed policies (AWSLambdaBasicExecutionRole,
+    AmazonDynamoDBReadOnlyAccess, ...), which tutorials attach and moto leaves out unless
+    asked. Building moto's ~1,600 of them costs 65-100 ms per backend, and every trusted
+    host starts with a fresh backend; so they are built once per account here, in the host
+    zygote, and each forked host's backend takes the same objects. A host mutating one
+    (an attachment count) changes only its own copy-on-write pages."""
+    from moto.iam.models import IAMBackend
+
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    original = IAMBackend._init_aws_policies
+    if getattr(original, "__shared__", False):
+        return
+
+    def shared(self: Any) -> list[Any]:
+        key = (self.account_id, self.region_name)
+        if key not in _aws_policies:
+            _aws_policies[key] = original(self)
+        return list(_aws_policies[key])
+
+    shared.__shared__ = True  # type: ignore[attr-defined]
+    IAMBackend._init_aws_policies = shared  # type: ignore[method-assign]
+
+
 def prepare() -> None:
     """Called once in the host zygote, before it forks any trusted host."""
     global _mock, _session, emulation_problem, _emulation_module
     lambda_runtime.install_moto_hook()
+    share_aws_managed_policies()
     _mock = mock_aws()
     _mock.start()
     _session = boto3.session.Session(
@@ -58,7 +93,7 @@ def prepare() -> None:
         region_name=REGION,
     )
     for service in SERVICES:
-        _clients[service] = _session.client(service, region_name=REGION)
+        _clients[service] = _session.client(service, region_name=REGION, config=CLIENT_CONFIG)
     try:
         _emulation_module = importlib.import_module("labs.sandbox.emulation")
         if not hasattr(_emulation_module, "install"):
@@ -104,9 +139,15 @@ def _exercise() -> None:
         ),
         lambda: c["dynamodb"].describe_time_to_live(TableName="warm"),
         lambda: c["dynamodbstreams"].list_streams(),
+        lambda: c["dynamodbstreams"].describe_stream(
+            StreamArn=c["dynamodb"].describe_table(TableName="warm")["Table"]["LatestStreamArn"]
+        ),
         lambda: c["iam"].create_role(RoleName="warm", AssumeRolePolicyDocument="{}"),
         lambda: c["iam"].put_role_policy(RoleName="warm", PolicyName="p", PolicyDocument="{}"),
+        lambda: c["iam"].attach_role_policy(RoleName="warm", PolicyArn=BASIC_EXECUTION),
         lambda: c["iam"].list_attached_role_policies(RoleName="warm"),
+        # The policy objects are shared with every forked host: leave the count at zero.
+        lambda: c["iam"].detach_role_policy(RoleName="warm", PolicyArn=BASIC_EXECUTION),
         lambda: c["lambda"].create_function(
             FunctionName="warm",
             Runtime="python3.11",
@@ -162,7 +203,7 @@ def fresh_account() -> None:
 def client(service: str) -> Any:
     if service not in _clients:
         assert _session is not None
-        _clients[service] = _session.client(service, region_name=REGION)
+        _clients[service] = _session.client(service, region_name=REGION, config=CLIENT_CONFIG)
     return _clients[service]
 
 

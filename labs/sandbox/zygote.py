@@ -407,6 +407,10 @@ def _learner_env(scratch: str, extra: dict[str, str]) -> dict[str, str]:
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
+        # botocore 1.44 sends calls naming an ARN with an account (DynamoDB Streams'
+        # StreamArn, DynamoDB's ResourceArn) to {account}.ddb.{region}.amazonaws.com, a host
+        # moto 5.2.5 does not serve; the regional endpoint is the one it answers.
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     }
     env.update({str(k): str(v) for k, v in extra.items()})
     return env

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from kombu import pools as kombu_pools
 from playwright.sync_api import expect
 
 from config.celery import app
@@ -41,11 +42,14 @@ def imported_labs(transactional_db, settings):
 
 
 def _drop_producer_pool() -> None:
-    # Celery builds its producer pool from broker_url on first use and keeps it; dropping it
-    # makes the next message use the broker configured now.
+    # Celery builds its connection pool from broker_url on first use and keeps it, and its
+    # AMQP helper caches a producer pool on top (kombu keeps those in a global registry);
+    # dropping all three makes the next message use the broker configured now.
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 @pytest.fixture

@@ -197,12 +197,38 @@ def stream(ctx):
         view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"),
         f"With {view} the indexer would not see the item after the change.",
     )
-    # The Streams API must list the table's current stream: that is where a consumer
-    # (the indexer's event source mapping) finds it.
-    listed = ctx.client("dynamodbstreams").list_streams(TableName=TABLE)["Streams"]
+    # The indexer reads the stream through the Streams API: the table's current stream must
+    # be listed there, and an order written now must come out of it with its attributes.
+    streams = ctx.client("dynamodbstreams")
+    listed = streams.list_streams(TableName=TABLE)["Streams"]
+    arn = table["LatestStreamArn"]
     ctx.require(
-        table["LatestStreamArn"] in [s["StreamArn"] for s in listed],
+        arn in [s["StreamArn"] for s in listed],
         "The Streams API does not list the table's current stream.",
+    )
+    ctx.client("dynamodb").put_item(
+        TableName=TABLE,
+        Item={
+            "customerId": {"S": "grader-stream"},
+            "orderId": {"S": "2026-01-03T09:00:00#s"},
+            "status": {"S": "GRADER_STREAMED"},
+        },
+    )
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records += streams.get_records(ShardIterator=iterator)["Records"]
+    ours = [
+        r["dynamodb"]
+        for r in records
+        if r["dynamodb"]["Keys"].get("customerId") == {"S": "grader-stream"}
+    ]
+    ctx.require(ours, "An order written to Orders did not appear on the table's stream.")
+    ctx.require(
+        ours[-1].get("NewImage", {}).get("status") == {"S": "GRADER_STREAMED"},
+        "The stream record of a new order does not carry the order's attributes.",
     )
     if view == "NEW_AND_OLD_IMAGES":
         ctx.partial(
@@ -210,4 +236,4 @@ def stream(ctx):
             "NEW_AND_OLD_IMAGES works, but every record also carries the old item, which the "
             "indexer never reads.",
         )
-    return f"The stream is enabled with {view}."
+    return f"The stream is enabled with {view}; a new order came out of it with its attributes."

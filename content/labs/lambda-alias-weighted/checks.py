@@ -7,6 +7,7 @@ from labs.sandbox.checker import check
 FUNCTION = "greeter"
 ALIAS = "live"
 GREETINGS = {"1": "Hello", "2": "Howdy"}
+ALIAS_CALLS = 40
 
 
 def _sentence(parts: list[str]) -> str:
@@ -126,12 +127,23 @@ def alias_weights(ctx):
     "Calls through live reach version 1 or 2, mostly 1",
     points=2,
     after=["alias_weights", "versions_answer"],
-    hint="Callers use the alias; every answer must come from one of the two versions.",
+    hint="Callers use the alias; about one call in ten should reach version 2.",
 )
 def alias_invocations(ctx):
-    greetings = [_call(ctx, ALIAS).get("greeting") for _ in range(20)]
+    # Lambda draws a version for each call through a weighted alias. The sandbox's draws
+    # are seeded afresh for the checks, so a submission is judged the same way every time;
+    # with a 10% split, 40 calls all landing on version 1 would be a 1-in-68 chance.
+    greetings = [_call(ctx, ALIAS).get("greeting") for _ in range(ALIAS_CALLS)]
     unexpected = sorted({g for g in greetings if g not in GREETINGS.values()}, key=str)
     ctx.require(not unexpected, f"The alias answered with {unexpected}.")
-    hello = greetings.count("Hello")
-    ctx.require(hello >= 10, f"Only {hello} of 20 calls reached version 1.")
-    return f"20 calls through live: {hello} Hello, {20 - hello} Howdy."
+    hello, howdy = greetings.count("Hello"), greetings.count("Howdy")
+    ctx.require(
+        howdy > 0,
+        f"All {ALIAS_CALLS} calls through live reached version 1; none tried version 2.",
+    )
+    ctx.require(
+        hello > howdy,
+        f"Only {hello} of {ALIAS_CALLS} calls through live reached version 1; the new "
+        "version should get the small share.",
+    )
+    return f"{ALIAS_CALLS} calls through live: {hello} Hello, {howdy} Howdy."

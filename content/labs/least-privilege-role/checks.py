@@ -224,9 +224,22 @@ def own_logs(ctx):
     if allowed(statements, "logs:PutLogEvents", arns["other_stream"]) or allowed(
         statements, "logs:DeleteLogGroup", arns["log_group"]
     ):
+        managed = [
+            p["PolicyName"]
+            for p in ctx.client("iam").list_attached_role_policies(RoleName=ROLE)[
+                "AttachedPolicies"
+            ]
+            if ":iam::aws:policy/" in p["PolicyArn"]
+        ]
+        why = (
+            f" The AWS managed {', '.join(managed)} is written for any function, so it grants "
+            "on every resource."
+            if managed
+            else ""
+        )
         ctx.partial(
             1,
             "The function can write its logs, but also into other functions' log groups or "
-            "beyond writing.",
+            f"beyond writing.{why}",
         )
     return "The function can write its own logs and nothing else in CloudWatch Logs."

@@ -108,6 +108,12 @@ class Emulation:
         target = resolve_alias(named, self._env.rng)
         return (target.arn, target.qualifier) if target != named else (function, qualifier)
 
+    def reseed(self, seed: int | str) -> None:
+        """Restart the weighted-alias draws from `seed`. The grader does this before the
+        checks, so what they observe through an alias does not depend on how many aliased
+        calls the learner's own script made."""
+        self._env.rng.seed(seed)
+
     def pool_jwks(self, pool_id: str, region: str | None = None) -> dict[str, Any]:
         """The public JWKS of a Cognito user pool, for verifying its tokens."""
         return pool_jwks(pool_id, account_id=self._env.account_id, region=region)

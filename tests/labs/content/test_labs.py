@@ -160,6 +160,30 @@ MISTAKES = [
         "Only Lambda can assume orders-reader-role",
         "Service:ec2.amazonaws.com",
     ),
+    # AWS managed policies exist in the emulated account, and the grader reads them as IAM
+    # would: the basic execution role is broad for logs, DynamoDB full access far too broad.
+    Mistake(
+        "least-privilege-role",
+        "basic-execution-role-for-logs",
+        "provision.py",
+        'print("orders-reader deployed with a least-privilege role")',
+        'iam.attach_role_policy(\n    RoleName="orders-reader-role",\n'
+        '    PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",\n)\n',
+        frozenset({"Logs go only to the function's own log group"}),
+        "Logs go only to the function's own log group",
+        "The AWS managed AWSLambdaBasicExecutionRole is written for any function",
+    ),
+    Mistake(
+        "least-privilege-role",
+        "dynamodb-full-access",
+        "provision.py",
+        'print("orders-reader deployed with a least-privilege role")',
+        'iam.attach_role_policy(\n    RoleName="orders-reader-role",\n'
+        '    PolicyArn="arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess",\n)\n',
+        frozenset({"Nothing else in DynamoDB is allowed"}),
+        "Nothing else in DynamoDB is allowed",
+        "action ['dynamodb:*'], resource ['*']",
+    ),
     Mistake(
         "lambda-alias-weighted",
         "weights-reversed",

@@ -229,3 +229,74 @@ def test_a_dead_runtime_zygote_makes_the_engine_start_a_new_server(lab, solution
         assert fresh.process.pid != server
     finally:
         fresh.stop()
+
+
+STREAM_AND_MANAGED_POLICY = """
+import json
+import boto3
+
+ddb = boto3.client("dynamodb")
+arn = ddb.create_table(
+    TableName="Feed",
+    KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+    BillingMode="PAY_PER_REQUEST",
+    StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+)["TableDescription"]["LatestStreamArn"]
+ddb.put_item(TableName="Feed", Item={"id": {"S": "from-script"}})
+streams = boto3.client("dynamodbstreams")
+shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+records = streams.get_records(ShardIterator=it["ShardIterator"])["Records"]
+print([(r["eventName"], r["dynamodb"]["NewImage"]["id"]["S"]) for r in records])
+
+iam = boto3.client("iam")
+iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument="{}")
+basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+iam.attach_role_policy(RoleName="fn-role", PolicyArn=basic)
+print([p["PolicyName"] for p in iam.list_attached_role_policies(RoleName="fn-role")["AttachedPolicies"]])
+"""
+
+STREAM_AND_MANAGED_POLICY_CHECKS = """
+from labs.sandbox.checker import check
+
+
+@check("The checks read the stream through the Streams API")
+def stream_records(ctx):
+    ctx.client("dynamodb").put_item(TableName="Feed", Item={"id": {"S": "from-check"}})
+    arn = ctx.client("dynamodb").describe_table(TableName="Feed")["Table"]["LatestStreamArn"]
+    streams = ctx.client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=it["ShardIterator"])["Records"]
+    return ", ".join(r["dynamodb"]["NewImage"]["id"]["S"] for r in records)
+
+
+@check("The checks read an AWS managed policy the role has")
+def managed_policy(ctx):
+    iam = ctx.client("iam")
+    arn = iam.list_attached_role_policies(RoleName="fn-role")["AttachedPolicies"][0]["PolicyArn"]
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    version = policy["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+    statement = document["Document"]["Statement"][0]
+    return f"{sorted(statement['Action'])} on {statement['Resource']}, {policy['AttachmentCount']}"
+"""
+
+
+def test_streams_api_and_aws_managed_policies_work_for_learners_and_checks(sandbox, tmp_path):
+    # botocore 1.44 sends StreamArn calls to an account endpoint moto does not serve, and
+    # moto leaves AWS managed policies out unless asked: both used to fail.
+    (tmp_path / "checks.py").write_text(STREAM_AND_MANAGED_POLICY_CHECKS)
+    result = engine.grade(tmp_path, {"provision.py": STREAM_AND_MANAGED_POLICY})
+    assert result["status"] == "graded", result
+    assert result["output"] == ("[('INSERT', 'from-script')]\n['AWSLambdaBasicExecutionRole']\n")
+    assert [(c["passed"], c["message"]) for c in result["checks"]] == [
+        (True, "from-script, from-check"),
+        (
+            True,
+            "['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'] on *, 1",
+        ),
+    ]
+    # AWS's own policies are not the learner's resources.
+    assert result["inventory"]["iam"] == [{"type": "role", "name": "fn-role"}]

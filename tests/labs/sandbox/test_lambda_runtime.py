@@ -263,3 +263,98 @@ def handler(event, context):
         print([m["Body"] for m in boto3.client("sqs").receive_message(QueueUrl=q).get("Messages", [])])
     ''')
     assert lines(result) == ["202 b''", "['ran']"]
+
+
+def test_logging_goes_to_the_function_log_as_on_aws(sandbox):
+    result = run_script('''
+        make("logs", """
+import logging
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+def handler(event, context):
+    logger.info("processing %s", event["id"])
+    logging.getLogger("quiet").debug("never shown")
+    return context.aws_request_id
+""")
+        reply, payload = call("logs", {"id": "o-1"}, LogType="Tail")
+        rows = base64.b64decode(reply["LogResult"]).decode().splitlines()
+        level, stamp, request_id, message = rows[1].split("\\t")
+        print(level, stamp.endswith("Z"), request_id == json.loads(payload), message, len(rows))
+    ''')
+    assert lines(result) == ["[INFO] True True processing o-1 4"]
+
+
+VERSIONED = """
+        make("ver", "def handler(e, c):\\n    return [c.function_version, c.invoked_function_arn]\\n")
+        lam.publish_version(FunctionName="ver")
+        lam.update_function_configuration(FunctionName="ver", Description="second")
+        lam.publish_version(FunctionName="ver")
+        def show(reply, payload):
+            version, arn = json.loads(payload)
+            print(reply["ExecutedVersion"], repr(version), arn.rsplit(":function:", 1)[1])
+"""
+
+
+def test_qualifier_and_qualified_names_run_that_version(sandbox):
+    # moto 5.2.5 reads the Invoke query parameter as `qualifier`, so Qualifier="1" ran
+    # $LATEST; and a JSON payload key "qualifier" must not pick the version either.
+    result = run_script(
+        VERSIONED
+        + """
+        show(*call("ver", Qualifier="1"))
+        show(*call("ver:2"))
+        show(*call("arn:aws:lambda:us-east-1:123456789012:function:ver", Qualifier="2"))
+        show(*call("ver", {"qualifier": "2"}))
+        show(*call("ver", Qualifier="$LATEST"))
+        """
+    )
+    assert lines(result) == [
+        "1 '1' ver:1",
+        "2 '2' ver:2",
+        "2 '2' ver:2",
+        "$LATEST '$LATEST' ver",
+        "$LATEST '$LATEST' ver:$LATEST",
+    ]
+
+
+def test_weighted_alias_splits_learner_invocations_between_versions(sandbox):
+    result = run_script(
+        VERSIONED
+        + """
+        lam.create_alias(FunctionName="ver", Name="live", FunctionVersion="1",
+                         RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
+        seen = []
+        for name, extra in [("ver", {"Qualifier": "live"}), ("ver:live", {})] * 20:
+            reply, payload = call(name, **extra)
+            version, arn = json.loads(payload)
+            assert reply["ExecutedVersion"] == version, (reply["ExecutedVersion"], version)
+            assert arn.endswith(":function:ver:live"), arn
+            seen.append(version)
+        print(sorted(set(seen)), seen.count("1") + seen.count("2"))
+        print(lam.get_alias(FunctionName="ver", Name="live")["FunctionVersion"])
+        """
+    )
+    # The draws come from the run's seeded generator: both versions, every call accounted.
+    assert lines(result) == ["['1', '2'] 40", "1"]
+
+
+def test_event_invocation_hides_the_handler_error_from_the_caller(sandbox):
+    result = run_script('''
+        make("fails", """
+def handler(event, context):
+    print("ran", event["n"])
+    raise RuntimeError("nobody waits for me")
+""")
+        reply = lam.invoke(FunctionName="fails", InvocationType="Event", Payload='{"n": 1}')
+        print(reply["StatusCode"], reply["Payload"].read(), "FunctionError" in reply,
+              "LogResult" in reply)
+        dry = lam.invoke(FunctionName="fails", InvocationType="DryRun", Payload='{"n": 2}')
+        print(dry["StatusCode"], dry["Payload"].read())
+        logs = boto3.client("logs")
+        streams = logs.describe_log_streams(logGroupName="/aws/lambda/fails")["logStreams"]
+        events = [e["message"] for s in streams for e in logs.get_log_events(
+            logGroupName="/aws/lambda/fails", logStreamName=s["logStreamName"])["events"]]
+        text = "\\n".join(events)
+        print(text.count("ran 1"), text.count("ran 2"), "nobody waits for me" in text)
+    ''')
+    assert lines(result) == ["202 b'' False False", "204 b''", "1 0 True"]
