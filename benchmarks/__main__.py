@@ -9,27 +9,17 @@ numbers against targets, they do not gate anything (tests never time things).
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 
+from benchmarks.common import p95 as _p95
+from benchmarks.common import throwaway_django
+
 # Before Django reads its settings: a private var dir and the embedded SQLite default.
-VAR_DIR = tempfile.mkdtemp(prefix="coldstart-bench-")
-os.environ["COLDSTART_VAR_DIR"] = VAR_DIR
-for name in ("DATABASE_URL", "CELERY_BROKER_URL"):
-    os.environ.pop(name, None)
-os.environ["DJANGO_DEBUG"] = "false"
-os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-import django  # noqa: E402
-
-django.setup()
+VAR_DIR = throwaway_django("coldstart-bench-")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group, Permission  # noqa: E402
@@ -49,11 +39,6 @@ PAGE_RUNS = 50
 LESSON = "lambda-limits"
 IMPORT_TARGET_S = 3.0
 PAGE_TARGET_MS = 30.0
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def _time(fn: Callable[[], object], runs: int) -> list[float]:

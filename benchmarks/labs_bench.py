@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+from benchmarks.common import p95 as _p95
 from labs.sandbox import engine
 
 LABS_DIR = Path(__file__).resolve().parents[1] / "content" / "labs"
@@ -26,11 +27,6 @@ SUSTAINED_SECONDS = 10.0
 MEDIAN_TARGET_MS = 300.0
 SPEEDUP_TARGET = 7.0
 THROUGHPUT_TARGET = 6.0
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def _labs() -> list[tuple[str, Path, dict[str, str]]]:

@@ -13,31 +13,20 @@ included). Numbers are reported against the targets, never asserted.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from itertools import cycle
 
 from django.apps import apps
 
-_OWN_VAR_DIR = ""
-if not apps.ready:
-    # Standalone: a private var dir and the embedded SQLite default, before settings load.
-    _OWN_VAR_DIR = tempfile.mkdtemp(prefix="coldstart-quiz-bench-")
-    os.environ["COLDSTART_VAR_DIR"] = _OWN_VAR_DIR
-    for name in ("DATABASE_URL", "CELERY_BROKER_URL"):
-        os.environ.pop(name, None)
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
+from benchmarks.common import p95 as _p95
+from benchmarks.common import throwaway_django
 
-    django.setup()
+# Standalone: a private var dir and the embedded SQLite default, before settings load.
+_OWN_VAR_DIR = "" if apps.ready else throwaway_django("coldstart-quiz-bench-")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group, Permission, User  # noqa: E402
@@ -62,11 +51,6 @@ PAGE_RUNS = 100
 CLOSE_RUNS = 15
 DRAW_TARGET_MS = 50.0
 SAVE_TARGET_MS = 20.0
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def _time_ms(fn: Callable[[], object]) -> float:

@@ -53,6 +53,26 @@ def test_install_moto_hook_replaces_the_method():
     lambda_runtime.install_moto_hook()
     assert lambda_models.LambdaFunction.invoke is lambda_runtime._patched_invoke
     assert (lambda_models.LambdaFunction, "invoke") == lambda_runtime.HOOKED
+    assert lambda_models.LambdaBackend.invoke is lambda_runtime._patched_backend_invoke
+    assert lambda_responses.LambdaResponse.invoke is lambda_runtime._patched_response_invoke
+
+
+def test_the_invoke_api_still_reads_the_qualifier_the_way_we_correct():
+    # moto asks for "qualifier" (botocore sends "Qualifier") and hands it to the backend;
+    # the backend swaps an alias for its primary version. When moto fixes the first, drop
+    # _patched_response_invoke; both decide where lambda_runtime hooks the Invoke API.
+    lambda_runtime.install_moto_hook()
+    response_invoke = inspect.getsource(lambda_runtime._original_response_invoke)
+    assert 'qualifier = self._get_param("qualifier")' in response_invoke
+    assert "self.backend.invoke(" in response_invoke
+    assert list(inspect.signature(lambda_runtime._original_backend_invoke).parameters) == [
+        "self",
+        "function_name",
+        "qualifier",
+        "body",
+        "headers",
+        "response_headers",
+    ]
 
 
 def test_stubber_and_url_patterns_still_exist():
