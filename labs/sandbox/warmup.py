@@ -59,10 +59,11 @@ _aws_policies: dict[tuple[str, str], list[Any]] = {}
 def share_aws_managed_policies() -> None:
     """Give every IAM backend AWS's managed policies (AWSLambdaBasicExecutionRole,
     AmazonDynamoDBReadOnlyAccess, ...), which tutorials attach and moto leaves out unless
-    asked. Building moto's ~1,600 of them costs 65-100 ms per backend, and every trusted
-    host starts with a fresh backend; so they are built once per account here, in the host
-    zygote, and each forked host's backend takes the same objects. A host mutating one
-    (an attachment count) changes only its own copy-on-write pages."""
+    asked. Building moto's ~1,600 of them costs 65-100 ms per backend, moto makes one
+    backend per partition (six), and every trusted host starts with fresh backends; so they
+    are built once, for the `aws` partition only, here in the host zygote, and each forked
+    host's backend takes the same objects. A host mutating one (an attachment count)
+    changes only its own copy-on-write pages."""
     from moto.iam.models import IAMBackend
 
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
@@ -71,6 +72,10 @@ def share_aws_managed_policies() -> None:
         return
 
     def shared(self: Any) -> list[Any]:
+        if self.region_name != "aws":
+            # moto creates an IAM backend per partition (aws-cn, aws-us-gov, ...) whenever
+            # an account is touched; the sandbox is in `aws`, so the others stay empty.
+            return []
         key = (self.account_id, self.region_name)
         if key not in _aws_policies:
             _aws_policies[key] = original(self)

@@ -102,3 +102,17 @@ def test_alias_target_serves_the_direct_invoke_path(emu: Emulation, lambdas: Fak
     assert emu.alias_target(f"{arn}:live") == (arn, "2")
     assert emu.alias_target("greeter", "1") == ("greeter", "1")
     assert emu.alias_target("missing", "live") == ("missing", "live")
+
+
+def test_reseed_restarts_the_draws(emu: Emulation, lambdas: FakeLambda) -> None:
+    _greeter(lambdas, {"2": 0.5})
+
+    def draws() -> list[str | None]:
+        return [emu.alias_target("greeter", "live")[1] for _ in range(30)]
+
+    emu.reseed("checks")
+    first = draws()
+    emu.reseed("checks")
+
+    assert draws() == first
+    assert set(first) == {"1", "2"}

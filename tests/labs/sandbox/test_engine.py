@@ -300,3 +300,54 @@ def test_streams_api_and_aws_managed_policies_work_for_learners_and_checks(sandb
     ]
     # AWS's own policies are not the learner's resources.
     assert result["inventory"]["iam"] == [{"type": "role", "name": "fn-role"}]
+
+
+VERSIONS_AND_ALIAS = """
+import io, zipfile
+import boto3
+
+code = io.BytesIO()
+with zipfile.ZipFile(code, "w") as archive:
+    archive.writestr("app.py", "def handler(e, c):\\n    return [c.function_version, c.invoked_function_arn]\\n")
+role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+lam = boto3.client("lambda")
+lam.create_function(FunctionName="ver", Runtime="python3.11", Role=role, Handler="app.handler",
+                    Code={"ZipFile": code.getvalue()})
+lam.publish_version(FunctionName="ver")
+lam.update_function_configuration(FunctionName="ver", Description="second")
+lam.publish_version(FunctionName="ver")
+lam.create_alias(FunctionName="ver", Name="live", FunctionVersion="1",
+                 RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
+"""
+
+VERSIONS_AND_ALIAS_CHECKS = """
+import json
+
+from labs.sandbox.checker import check
+
+
+def _seen(ctx, function, qualifier=None):
+    version, arn = json.loads(ctx.invoke(function, {}, qualifier=qualifier).payload)
+    return f"{version!r} {arn.rsplit(':function:', 1)[1]}"
+
+
+@check("ctx.invoke runs the version it names")
+def versions(ctx):
+    return ", ".join([_seen(ctx, "ver", "2"), _seen(ctx, "ver:1"), _seen(ctx, "ver")])
+
+
+@check("ctx.invoke through a weighted alias reaches both versions")
+def alias(ctx):
+    seen = [_seen(ctx, "ver", "live") for _ in range(30)]
+    return ", ".join(sorted(set(seen)))
+"""
+
+
+def test_check_invocations_honour_qualifiers_and_alias_weights(sandbox, tmp_path):
+    (tmp_path / "checks.py").write_text(VERSIONS_AND_ALIAS_CHECKS)
+    result = engine.grade(tmp_path, {"provision.py": VERSIONS_AND_ALIAS})
+    assert result["status"] == "graded", result
+    assert [(c["passed"], c["message"]) for c in result["checks"]] == [
+        (True, "'2' ver:2, '1' ver:1, '$LATEST' ver"),
+        (True, "'1' ver:live, '2' ver:live"),
+    ]

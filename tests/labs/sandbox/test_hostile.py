@@ -78,6 +78,7 @@ def expect_env(result: dict) -> None:
     zero_score(result)
     assert json.loads(result["output"]) == [
         "AWS_ACCESS_KEY_ID",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE",
         "AWS_DEFAULT_REGION",
         "AWS_REGION",
         "AWS_SECRET_ACCESS_KEY",
