@@ -8,6 +8,7 @@ namespace calls go through ctypes.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import fcntl
@@ -125,20 +126,28 @@ def private_filesystem(hide: list[str], keep: list[str]) -> list[str]:
         mount("none", "/", None, MS_REC | MS_PRIVATE)
     except OSError:
         return ["mount namespace"]
-    try:
-        # A fresh tmpfs, private to this mount namespace: not the host's /tmp.
-        mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=512m")  # noqa: S108
-    except OSError:
-        failed.append("private /tmp")
+    # The kept package directories are bind-mounted to a staging tmpfs first, while they are
+    # still reachable: a virtualenv may live under /tmp (CI clones do), which the private
+    # /tmp below would otherwise cover before it could be re-exposed.
     staged: list[tuple[str, str]] = []
+    stage_root = "/dev/shm"  # noqa: S108 - a fresh tmpfs of this namespace, replaced below
+    try:
+        mount("tmpfs", stage_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=700,size=1m")
+    except OSError:
+        failed.append("staging tmpfs")
     for index, path in enumerate(keep):
-        stage = f"/tmp/.keep-{index}"  # noqa: S108 - inside the private tmpfs above
+        stage = f"{stage_root}/.keep-{index}"
         try:
             os.makedirs(stage, exist_ok=True)
             mount(path, stage, None, MS_BIND | MS_REC)
             staged.append((stage, path))
         except OSError:
             failed.append(f"keep {path}")
+    try:
+        # A fresh tmpfs, private to this mount namespace: not the host's /tmp.
+        mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=512m")  # noqa: S108
+    except OSError:
+        failed.append("private /tmp")
     for path in hide:
         if not os.path.isdir(path):
             continue
@@ -153,12 +162,10 @@ def private_filesystem(hide: list[str], keep: list[str]) -> list[str]:
             mount("none", path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
         except OSError:
             failed.append(f"re-expose {path}")
-    for stage, _path in staged:
-        try:
+    # The staging mounts are no longer needed; /dev/shm gets its own fresh tmpfs below.
+    for stage in [stage for stage, _path in staged] + [stage_root]:
+        with contextlib.suppress(OSError):
             _check(_libc.umount2(stage.encode(), 2), "umount")  # MNT_DETACH
-            os.rmdir(stage)
-        except OSError:
-            pass
     for path in ("/dev/shm",):  # noqa: S108 - replaced by a private tmpfs, not used
         try:
             mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=16m")

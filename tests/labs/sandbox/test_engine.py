@@ -351,3 +351,14 @@ def test_check_invocations_honour_qualifiers_and_alias_weights(sandbox, tmp_path
         (True, "'2' ver:2, '1' ver:1, '$LATEST' ver"),
         (True, "'1' ver:live, '2' ver:live"),
     ]
+
+
+def test_every_isolation_step_is_in_place_when_running_as_root(sandbox):
+    # CI and the worker machines run as root; a step that silently failed (e.g. the
+    # virtualenv's packages not re-exposed because the clone lives under /tmp) shows here.
+    info = sandbox.info
+    assert info["emulation"] == "installed"
+    if os.geteuid() == 0:
+        assert info["missing_isolation"] == []
+    else:
+        assert "unprivileged uid (not running as root)" in info["missing_isolation"]
