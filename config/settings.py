@@ -99,6 +99,10 @@ def _database() -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+        # The test database is a file, not SQLite's shared-cache in-memory database: in the
+        # browser tests the live server reads while the test thread writes, which a
+        # shared-cache database refuses with "table is locked"; WAL on a file lets both run.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     return config
 
 

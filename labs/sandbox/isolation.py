@@ -114,6 +114,20 @@ def acquire_uid_slot() -> tuple[int, int]:
     raise RuntimeError(f"all {SANDBOX_SLOTS} sandbox uid slots are taken")
 
 
+def _make_unlistable_dirs(path: str) -> None:
+    """Create `path` and any missing parents with mode 0711: learner code can walk through
+    to a re-exposed package directory but cannot list what leads there (e.g. the path of a
+    checkout that lives under /tmp)."""
+    missing = []
+    current = os.path.abspath(path)
+    while not os.path.isdir(current):
+        missing.append(current)
+        current = os.path.dirname(current)
+    for directory in reversed(missing):
+        os.mkdir(directory)
+        os.chmod(directory, 0o711)  # noqa: S103 - traversable on purpose; the umask must not decide
+
+
 def private_filesystem(hide: list[str], keep: list[str]) -> list[str]:
     """Give the calling process (the runtime zygote) a mount namespace in which the project,
     home directories, sockets and the host's /tmp are replaced by empty tmpfs mounts, /proc
@@ -152,12 +166,13 @@ def private_filesystem(hide: list[str], keep: list[str]) -> list[str]:
         if not os.path.isdir(path):
             continue
         try:
-            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+            # Traversable (to reach re-exposed packages) but never listable.
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=711,size=1m")
         except OSError:
             failed.append(f"hide {path}")
     for stage, path in staged:
         try:
-            os.makedirs(path, exist_ok=True)
+            _make_unlistable_dirs(path)
             mount(stage, path, None, MS_BIND | MS_REC)
             mount("none", path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
         except OSError:

@@ -245,9 +245,12 @@ CASES = [
         script(
             f"import os\nfor path in ('{PROJECT_ROOT}/config/settings.py', '{PROJECT_ROOT}/var/secret_key', '{PROJECT_ROOT}/db.sqlite3'):\n"
             "    print(os.path.exists(path))\n"
-            f"print(os.listdir('{PROJECT_ROOT}'))\n"
+            f"try:\n    print(os.listdir('{PROJECT_ROOT}'))\n"
+            "except OSError as exc:\n    print('listing', exc.errno)\n"
         ),
-        zero_with_output(ending="False\nFalse\nFalse\n['.venv']\n"),
+        # The project is covered (or, for a checkout under /tmp, absent from the private
+        # /tmp); the path down to the re-exposed virtualenv can be walked, never listed.
+        zero_with_output(ending="False\nFalse\nFalse\nlisting 13\n"),
     ),
     Case(
         "other-submissions",
