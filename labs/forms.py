@@ -41,6 +41,10 @@ def submission_from_json(body: bytes) -> tuple[str, object]:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SubmissionRefused("body", f"the body is not valid JSON ({exc})") from None
+    except RecursionError:  # absurdly deep nesting: no real submission looks like this
+        raise SubmissionRefused(
+            "body", "the body is nested too deeply to be a submission"
+        ) from None
     if not isinstance(payload, dict):
         raise SubmissionRefused(
             "body", 'the body must be a JSON object: {"kind": ..., "files": ...}'

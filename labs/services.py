@@ -203,9 +203,16 @@ def regrade_lab(*, lab: Lab) -> int:
         | Q(status=Submission.Status.RUNNING, started__lt=stale)
     )
     ids = list(rows.values_list("pk", flat=True))
-    Submission.objects.filter(pk__in=ids).update(status=Submission.Status.QUEUED)
-    _queue(ids)
-    return len(ids)
+    # The update repeats the conditions, so a row a worker claimed since the read above stays
+    # "running" and is not queued a second time.
+    rows.filter(pk__in=ids).update(status=Submission.Status.QUEUED)
+    queued = list(
+        Submission.objects.filter(pk__in=ids, status=Submission.Status.QUEUED).values_list(
+            "pk", flat=True
+        )
+    )
+    _queue(queued)
+    return len(queued)
 
 
 # --- grading ------------------------------------------------------------------------------
@@ -224,6 +231,19 @@ def grade_submission(*, submission_id: int) -> Submission | None:
         return None
     submission = Submission.objects.select_related("lab").get(pk=submission_id)
     result = _run_engine(submission)
+    if _status_of(result) == Submission.Status.ERROR and submission.score is not None:
+        # A re-grade that failed in our machinery must not take away a grade the learner
+        # already has: the previous result stays; re-grading again retries.
+        logger.error(
+            "re-grade of submission %s failed (%s); its previous grade is kept",
+            submission_id,
+            result.get("reason") or result.get("status"),
+        )
+        Submission.objects.filter(pk=submission_id).update(
+            status=Submission.Status.GRADED, finished=timezone.now()
+        )
+        submission.refresh_from_db()
+        return submission
     submission.result = result
     submission.status = _status_of(result)
     graded = submission.kind == Submission.Kind.SUBMIT and submission.status == "graded"

@@ -60,7 +60,9 @@ def lab(request, slug: str):
             user=request.user,
             lab=lab,
             # Anything but a plausible id opens the latest code, as without the parameter.
-            from_submission=int(source) if source.isdigit() and len(source) < 19 else None,
+            from_submission=int(source)
+            if source.isascii() and source.isdigit() and len(source) < 19
+            else None,
         )
     return _lab_page(request, lab, files=files)
 

@@ -226,7 +226,9 @@ def export_files(origin: str = "all") -> dict[str, list[dict]]:
         if q.origin == Question.Origin.FILE:
             name, _, line = q.source.partition(":")
             filename = Path(name).name or "questions.yaml"
-            grouped[filename].append((int(line) if line.isdigit() else 0, q.slug, q.spec))
+            grouped[filename].append(
+                (int(line) if line.isascii() and line.isdigit() else 0, q.slug, q.spec)
+            )
         else:
             grouped[EXPORT_FILES[q.origin]].append((0, q.slug, q.spec))
     # File questions keep their order in the file, so an export diffs cleanly against it.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import secrets
 from collections import Counter
@@ -170,6 +171,19 @@ def start_or_resume(*, user: User, exam: Exam, now: datetime | None = None) -> E
         if now <= running.deadline + GRACE:
             return running
         close_attempt(attempt=running, status=ExamAttempt.Status.EXPIRED, now=now)
+    # One exam at a time: a second attempt would let the learner read a submitted attempt's
+    # key (its result page) while the first, which may share questions, is still open.
+    for other in (
+        ExamAttempt.objects.filter(user=user, status=ExamAttempt.Status.OPEN)
+        .exclude(exam=exam)
+        .select_related("exam")
+    ):
+        if now <= other.deadline + GRACE:
+            raise ExamError(
+                f"You have an exam in progress ({other.exam.title}); submit it or let its "
+                "time run out before starting another."
+            )
+        close_attempt(attempt=other, status=ExamAttempt.Status.EXPIRED, now=now)
     return start_attempt(user=user, exam=exam, now=now)
 
 
@@ -289,15 +303,23 @@ def save_answer(
         return SaveResult(position, item.answer, item.version, item.flagged, changed=False)
     if base_version is not None and base_version != item.version:
         raise StaleAnswer(item)
-    # Conditional on the version read above (of two racing writers only one wins) and on the
-    # attempt still being open (a submit that just scored it is final).
-    updated = AttemptItem.objects.filter(
-        pk=item.pk, version=item.version, attempt__status=ExamAttempt.Status.OPEN
-    ).update(
-        answer=answer,
-        version=item.version + 1,
-        answered_at=now if answer is not None else None,
-    )
+    with transaction.atomic():
+        # Locking the open attempt row serialises this write with close_attempt, which
+        # updates that row before it scores: a save lands either before scoring starts or
+        # not at all, never stored but unscored.
+        still_open = (
+            ExamAttempt.objects.select_for_update()
+            .filter(pk=attempt.pk, status=ExamAttempt.Status.OPEN)
+            .exists()
+        )
+        # Conditional on the version read above: of two racing writers only one wins.
+        updated = still_open and AttemptItem.objects.filter(
+            pk=item.pk, version=item.version
+        ).update(
+            answer=answer,
+            version=item.version + 1,
+            answered_at=now if answer is not None else None,
+        )
     if not updated:
         attempt.refresh_from_db(fields=["status"])
         if not attempt.is_open:
@@ -340,6 +362,9 @@ def _normalise(answer: Any) -> Any:
         isinstance(v, str | type(None)) for v in answer.values()
     )
     scalar = isinstance(answer, str | int | float) and not isinstance(answer, bool)
+    if isinstance(answer, float) and not math.isfinite(answer):
+        # json.loads accepts NaN and Infinity, which no JSON column can store.
+        raise BadAnswer("This answer is not a number we can store: send digits.")
     if not (answer is None or scalar or text_list or text_map):
         raise BadAnswer(
             "This answer has the wrong shape: send a letter, a number, a list of letters or "

@@ -348,7 +348,11 @@ class QuestionEditor:
             field = "text"
         formset = self.formsets.get(name)
         kept = self.row_index.get(name, [])
-        if formset is None or not index_text.isdigit() or int(index_text) >= len(kept):
+        if (
+            formset is None
+            or not (index_text.isascii() and index_text.isdigit())
+            or int(index_text) >= len(kept)
+        ):
             self.general_errors.append(f"{path}: {message}")
             return
         form = formset.forms[kept[int(index_text)]]

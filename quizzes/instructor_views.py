@@ -153,7 +153,7 @@ def _trial(request: HttpRequest, editor: QuestionEditor, question: Question | No
 
 def _seed(text: str) -> int | None:
     text = (text or "").strip()
-    return int(text) if text.isdigit() and int(text) <= MAX_SEED else None
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_SEED else None
 
 
 @require_http_methods(["GET", "POST"])

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from courses.models import Lesson
 from quizzes.grading import GradeResult, grade
-from quizzes.models import PracticeAnswer, PracticeCard, Question
+from quizzes.models import AttemptItem, ExamAttempt, PracticeAnswer, PracticeCard, Question
 from quizzes.spec import DOMAINS
 from quizzes.variants import Variant, VariantError, variant_for
 
@@ -93,11 +93,27 @@ def choose_question_id(
 ) -> int:
     """The next question for this learner in this scope (rules in the module docstring),
     never one of `exclude` (questions that could not be built for this draw)."""
-    in_scope = [pk for pk in scope.questions().values_list("pk", flat=True) if pk not in exclude]
+    # Questions of the learner's open exam attempt are not practised meanwhile: practice
+    # feedback would show their keys during the exam.
+    in_exam = set(
+        AttemptItem.objects.filter(
+            attempt__user=user, attempt__status=ExamAttempt.Status.OPEN
+        ).values_list("question_id", flat=True)
+    )
+    in_scope = [
+        pk
+        for pk in scope.questions().values_list("pk", flat=True)
+        if pk not in exclude and pk not in in_exam
+    ]
     if not in_scope and exclude:
         raise PracticeError(
             f"No question for {scope.describe()} could be prepared just now; please try "
             "again, and tell an instructor if it keeps happening."
+        )
+    if not in_scope and in_exam:
+        raise PracticeError(
+            f"The questions for {scope.describe()} are in your open exam; practise them after "
+            "you submit it."
         )
     if not in_scope:
         raise PracticeError(f"There are no questions for {scope.describe()} yet.")

@@ -90,7 +90,7 @@ def answer_from_post(public: dict, post) -> Any:
         value = post.get(f"rank-{x['key']}", "")
         if not value:
             continue
-        if not value.isdigit() or int(value) in ranks:
+        if not (value.isascii() and value.isdigit()) or int(value) in ranks:
             raise AnswerFormError("Give each item a different position (1 is first).")
         ranks[int(value)] = x["key"]
     return [ranks[r] for r in sorted(ranks)]

@@ -222,7 +222,7 @@ class Variant:
             "ordering": self.item_order,
             "matching": self.right_order,
         }.get(self.type)
-        if self.type == "matching" and display_key.isdigit():
+        if self.type == "matching" and display_key.isascii() and display_key.isdigit():
             pos = int(display_key) - 1
             return str(self.left_order[pos] + 1) if 0 <= pos < len(self.left_order) else None
         if order is None or len(display_key) != 1 or display_key not in LETTERS[: len(order)]:

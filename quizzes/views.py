@@ -244,7 +244,7 @@ def _save_from_form(request, found: ExamAttempt, item: AttemptItem, public: dict
             attempt=found,
             position=item.position,
             answer=answer,
-            base_version=int(version) if version.isdigit() else None,
+            base_version=int(version) if version.isascii() and version.isdigit() else None,
         )
         # The flag checkbox is on every question form, so its absence means "not flagged".
         exams.set_flag(
@@ -263,7 +263,7 @@ def _after_form_save(request, found: ExamAttempt, position: int) -> HttpResponse
         position = min(position + 1, found.question_count)
     elif go == "previous":
         position = max(position - 1, 1)
-    elif go.isdigit():
+    elif go.isascii() and go.isdigit():
         position = min(max(int(go), 1), found.question_count)
     return redirect("quizzes:attempt_question", pk=found.pk, position=position)
 
@@ -276,7 +276,7 @@ def attempt_save(request: HttpRequest, pk: int, position: int) -> JsonResponse:
     found = exams.get_attempt_for_user(user=request.user, pk=pk)
     try:
         payload = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return JsonResponse({"error": "The request body is not JSON."}, status=400)
     if not isinstance(payload, dict):
         return JsonResponse({"error": "Send a JSON object."}, status=400)

@@ -267,3 +267,22 @@ def test_a_verified_solution_is_graded_again_only_when_its_files_change(tmp_path
         "the reference solution scores 1 of 3; failing checks: 'Visibility timeout is 60 "
         "seconds' (The visibility timeout is 30 seconds, not 60.)"
     ]
+
+
+def test_a_regrade_that_fails_in_our_machinery_keeps_the_previous_grade(
+    client, queue_lab, learner, instructor, eager_celery, django_capture_on_commit_callbacks
+):
+    client.force_login(learner)
+    submission = post(client, queue_lab, "submit", SOLUTION, django_capture_on_commit_callbacks)
+    submission.refresh_from_db()
+    before = (submission.status, submission.score, submission.max_score, submission.result)
+    assert before[:2] == ("graded", 3)
+    checks = services.lab_dir(queue_lab) / "checks.py"
+    checks.write_text('raise RuntimeError("the checks are broken")\n')
+    client.force_login(instructor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("labs:regrade", args=[queue_lab.slug]))
+    submission.refresh_from_db()
+    assert (submission.status, submission.score, submission.max_score, submission.result) == before
+    assert submission.attempts == 2
+    assert services.gradebook(lab=queue_lab)[0].best_score == 3
