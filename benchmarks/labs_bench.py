@@ -19,6 +19,7 @@ from pathlib import Path
 
 from benchmarks.common import p95 as _p95
 from labs.sandbox import engine
+from labs.submission_files import read_submission_dir
 
 LABS_DIR = Path(__file__).resolve().parents[1] / "content" / "labs"
 RUNS = 30
@@ -33,7 +34,7 @@ def _labs() -> list[tuple[str, Path, dict[str, str]]]:
     found = []
     for lab in sorted(LABS_DIR.iterdir()):
         if (lab / "checks.py").is_file() and (lab / "solution").is_dir():
-            found.append((lab.name, lab, engine.read_submission(lab / "solution")))
+            found.append((lab.name, lab, read_submission_dir(lab / "solution")))
     return found
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-MAX_FILES = 20
-MAX_FILE_BYTES = 200 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024
+# The sandbox's own limits (it enforces them again, whoever calls it); checked here too so
+# the web answers with a field-level message before anything is stored or queued.
+from labs.sandbox.engine import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES
+
 MAX_NAME_LENGTH = 100
 # Flat names or simple folders: "provision.py", "lib/util.py". No absolute paths, no "..",
 # no hidden files, nothing a shell or a file system would read specially.

@@ -198,13 +198,3 @@ def run(
 ) -> dict[str, Any]:
     """Run the submission without checks: output, inventory and Lambda logs, no score."""
     return get_engine().submit("run", files, lab_dir, limits, wall_seconds)
-
-
-def read_submission(directory: Path) -> dict[str, str]:
-    """Load a submission directory (e.g. a lab's solution/) as the files dict."""
-    directory = Path(directory)
-    files = {}
-    for path in sorted(directory.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            files[path.relative_to(directory).as_posix()] = path.read_text(encoding="utf-8")
-    return files

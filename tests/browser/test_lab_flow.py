@@ -20,6 +20,7 @@ from config.celery import app
 from courses.importer import import_content
 from labs.models import Lab, Submission
 from labs.sandbox import engine
+from labs.submission_files import read_submission_dir
 from labs.tasks import grade_submission
 
 pytestmark = pytest.mark.browser
@@ -91,8 +92,8 @@ def test_learner_submits_the_solution_then_the_starter(
     live_server, imported_labs, demo_learner, open_page, memory_broker
 ):
     lab = Lab.objects.get(slug=SLUG)
-    solution = engine.read_submission(LAB_DIR / "solution")
-    starter = engine.read_submission(LAB_DIR / "starter")
+    solution = read_submission_dir(LAB_DIR / "solution")
+    starter = read_submission_dir(LAB_DIR / "starter")
     # What the sandbox says about the starter, to compare with what the page shows.
     expected = engine.grade(LAB_DIR, starter)
     failing = [c for c in expected["checks"] if not c["passed"]]

@@ -13,6 +13,7 @@ import yaml
 
 from labs.sandbox.checker import load_checks
 from labs.sandbox.engine import grade
+from labs.submission_files import read_submission_dir
 
 ROOT = Path(__file__).resolve().parents[3]
 LABS_DIR = ROOT / "content" / "labs"
@@ -507,11 +508,8 @@ MISTAKES += [
 
 
 def load_submission(directory: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(directory)): path.read_text(encoding="utf-8")
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts
-    }
+    # The same reader (and limits) the import and grade_lab use for lab folders.
+    return read_submission_dir(directory)
 
 
 def failing(result: dict) -> set[str]:

@@ -9,6 +9,7 @@ import pytest
 
 from labs.sandbox import engine
 from labs.sandbox.isolation import uid_processes
+from labs.submission_files import read_submission_dir
 
 LAB = Path(__file__).parent / "lab"
 
@@ -20,7 +21,7 @@ def lab() -> Path:
 
 @pytest.fixture(scope="session")
 def solution() -> dict[str, str]:
-    return engine.read_submission(LAB / "solution")
+    return read_submission_dir(LAB / "solution")
 
 
 @pytest.fixture(scope="session")
