@@ -70,10 +70,12 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-def sanitize(markup: str) -> str:
+def sanitize(markup: str, *, tags: set[str] = ALLOWED_TAGS) -> str:
+    """The last gate before HTML reaches a page (notes, lab instructions): only `tags`, only
+    our attributes, only web and mail links, and links never pass on our referrer."""
     return nh3.clean(
         markup,
-        tags=ALLOWED_TAGS,
+        tags=tags,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",

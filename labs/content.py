@@ -28,13 +28,12 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-import nh3
 from django.conf import settings
 from markdown_it import MarkdownIt
 
 from courses.content_errors import ContentError, ContentErrors
 from courses.importer import ContentExtension, ImportResult, Plan
-from courses.note_rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from courses.note_rendering import ALLOWED_TAGS, sanitize
 from courses.yaml_lines import SLUG, FieldReader, LineDict, load_yaml_text
 from labs.submission_files import InvalidFiles, read_submission_dir
 
@@ -68,13 +67,7 @@ def render_instructions(markdown: str) -> str:
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{max(2, min(int(token.tag[1]), 4))}"
-    return nh3.clean(
-        _markdown.renderer.render(tokens, _markdown.options, {}),
-        tags=INSTRUCTION_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
+    return sanitize(_markdown.renderer.render(tokens, _markdown.options, {}), tags=INSTRUCTION_TAGS)
 
 
 def lab_folder(content_dir: Path, source_path: str) -> Path:
