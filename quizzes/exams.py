@@ -26,8 +26,7 @@ from django.utils import timezone
 
 from quizzes.grading import grade
 from quizzes.models import AttemptItem, Exam, ExamAttempt, Question
-from quizzes.spec import DOMAINS
-from quizzes.spec import blueprint_counts as share_by_weight
+from quizzes.spec import DOMAINS, blueprint_counts
 from quizzes.variants import VariantError, load_facts, variant_for
 
 logger = logging.getLogger(__name__)
@@ -81,7 +80,7 @@ def scaled_score(*, correct: int, total: int, pass_fraction: float | str, pass_m
 # --- Drawing an attempt ------------------------------------------------------------------
 
 
-def blueprint_counts(
+def draw_counts(
     *, blueprint: dict[str, float], total: int, available: dict[str, int]
 ) -> dict[str, int]:
     """How many questions each domain gets: `total` split in proportion to the weights with
@@ -92,7 +91,7 @@ def blueprint_counts(
     open_domains = [d for d, w in blueprint.items() if w > 0 and available.get(d, 0) > 0]
     remaining = total
     while remaining > 0 and open_domains:
-        share = share_by_weight({d: blueprint[d] for d in open_domains}, remaining)
+        share = blueprint_counts({d: blueprint[d] for d in open_domains}, remaining)
         for d in open_domains:
             counts[d] += min(share[d], available[d] - counts[d])
         remaining = total - sum(counts.values())
@@ -118,7 +117,7 @@ def start_attempt(
         by_domain.setdefault(domain, []).append(pk)
     if not blueprint:
         blueprint = {d: 1 for d in sorted(by_domain)}
-    counts = blueprint_counts(
+    counts = draw_counts(
         blueprint=blueprint,
         total=exam.question_count,
         available={d: len(ids) for d, ids in by_domain.items()},

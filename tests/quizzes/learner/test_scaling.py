@@ -2,7 +2,7 @@
 
 import pytest
 
-from quizzes.exams import blueprint_counts, scaled_score
+from quizzes.exams import draw_counts, scaled_score
 
 
 @pytest.mark.parametrize(
@@ -28,14 +28,14 @@ def test_scaled_score_rounds_half_up_and_follows_the_exams_own_pass_point():
     assert scaled_score(correct=0, total=0, pass_fraction=0.72, pass_mark=720) == 100
 
 
-def test_blueprint_counts_use_largest_remainder_with_ties_in_blueprint_order():
-    counts = blueprint_counts(
+def test_draw_counts_use_largest_remainder_with_ties_in_blueprint_order():
+    counts = draw_counts(
         blueprint={"limits": 1, "auth": 1, "capacity": 1},
         total=10,
         available={"limits": 50, "auth": 50, "capacity": 50},
     )
     assert counts == {"limits": 4, "auth": 3, "capacity": 3}
-    weighted = blueprint_counts(
+    weighted = draw_counts(
         blueprint={
             "limits": 15,
             "endpoints": 12,
@@ -72,11 +72,9 @@ def test_blueprint_counts_use_largest_remainder_with_ties_in_blueprint_order():
     }
 
 
-def test_blueprint_counts_spread_a_short_domain_over_the_others():
-    counts = blueprint_counts(
+def test_draw_counts_spread_a_short_domain_over_the_others():
+    counts = draw_counts(
         blueprint={"limits": 2, "auth": 1}, total=9, available={"limits": 3, "auth": 20}
     )
     assert counts == {"limits": 3, "auth": 6}
-    assert blueprint_counts(blueprint={"limits": 1}, total=5, available={"limits": 2}) == {
-        "limits": 2
-    }
+    assert draw_counts(blueprint={"limits": 1}, total=5, available={"limits": 2}) == {"limits": 2}
