@@ -9,6 +9,7 @@ shows the submission waiting in the queue, runs the queued task itself.
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,12 @@ def memory_broker():
 
 def work_off_queue(expected: int) -> None:
     """Be the worker: run the task for the newest queued submission, through Celery."""
+    # The page can show "Queued" a moment before this thread's connection sees the row the
+    # live server committed; wait for it (bounded) rather than race it.
+    deadline = time.monotonic() + 10
+    while not Submission.objects.filter(status="queued").exists():
+        assert time.monotonic() < deadline, "no queued submission appeared within 10 s"
+        time.sleep(0.05)
     submission = Submission.objects.filter(status="queued").latest("created")
     assert Submission.objects.count() == expected
     grade_submission.apply(args=[submission.pk])
