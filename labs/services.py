@@ -11,6 +11,7 @@ import hashlib
 import io
 import logging
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,13 +19,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from courses.models import Lesson
-from labs.models import Lab, Submission
+from labs.models import GradingResult, Lab, Submission
 from labs.submission_files import InvalidFiles, validate_files
 
 logger = logging.getLogger(__name__)
@@ -34,9 +35,10 @@ logger = logging.getLogger(__name__)
 RATE_LIMIT = 6
 RATE_WINDOW = timedelta(seconds=60)
 HISTORY_LENGTH = 20
-# A submission still queued or running after this long lost its task (a worker died or the
-# broker dropped the message); "Re-grade all" picks it up again.
-STALE_AFTER = timedelta(minutes=10)
+# A submission stored without its task message reaching the broker (the broker was down,
+# or the web process died between commit and publish) is sent by the sweeper after this
+# long; the grace keeps the sweeper from racing the web process's own on-commit send.
+NEVER_SENT_GRACE_SECONDS = 5
 
 
 class SubmissionRefused(Exception):
@@ -176,36 +178,46 @@ def _check_rate(*, user: User, now: datetime) -> None:
 
 
 def _queue(submission_ids: list[int]) -> None:
+    """Send each submission's grading task once the current transaction commits."""
+    for pk in submission_ids:
+        # robust: a broker outage must not turn a stored submission into a 500. The row
+        # stays queued with no sent_at, and the sweeper sends it when the broker is back.
+        # (A named function, not a partial: Django logs a failed robust callback by its
+        # __qualname__.)
+        def send(pk: int = pk) -> None:
+            send_grading_task(pk)
+
+        transaction.on_commit(send, robust=True)
+
+
+def send_grading_task(submission_id: int) -> None:
+    """Publish one grading task and note when it reached the broker. Raises whatever the
+    broker client raises (the publish retry policy in settings bounds how long it tries)."""
     from labs.tasks import grade_submission as task
 
-    for pk in submission_ids:
-
-        def send(pk: int = pk) -> None:
-            task.delay(pk)
-
-        # robust: a broker outage must not turn a stored submission into a 500; the row
-        # stays "queued" and the error is logged.
-        transaction.on_commit(send, robust=True)
+    task.delay(submission_id)
+    Submission.objects.filter(pk=submission_id, status=Submission.Status.QUEUED).update(
+        sent_at=timezone.now()
+    )
 
 
 @transaction.atomic
 def regrade_lab(*, lab: Lab) -> int:
-    """Queue every finished graded-kind submission of `lab` for grading again (after its
-    checks changed), and any stuck in the queue or mid-run for longer than STALE_AFTER.
-    Previous results stay visible until the new ones land.
+    """Queue every finished submit of `lab` for a new grading round (after its checks
+    changed). Previous results stay visible until the new ones land; submissions still
+    waiting or running are the sweeper's business, not this one's.
 
-    Side effects: status -> queued on those rows; one task message per row after commit.
-    Returns how many were queued."""
-    stale = timezone.now() - STALE_AFTER
-    rows = Submission.objects.filter(lab=lab, kind=Submission.Kind.SUBMIT).filter(
-        Q(status__in=Submission.FINISHED)
-        | Q(status=Submission.Status.QUEUED, created__lt=stale)
-        | Q(status=Submission.Status.RUNNING, started__lt=stale)
+    Side effects: round + 1, attempts 0, status -> queued on those rows; one task message
+    per row after commit. Returns how many were queued."""
+    rows = Submission.objects.filter(
+        lab=lab, kind=Submission.Kind.SUBMIT, status__in=Submission.FINISHED
     )
     ids = list(rows.values_list("pk", flat=True))
-    # The update repeats the conditions, so a row a worker claimed since the read above stays
-    # "running" and is not queued a second time.
-    rows.filter(pk__in=ids).update(status=Submission.Status.QUEUED)
+    # The update repeats the conditions, so a row whose state changed since the read above
+    # is left alone.
+    rows.filter(pk__in=ids).update(
+        status=Submission.Status.QUEUED, round=F("round") + 1, attempts=0, sent_at=None
+    )
     queued = list(
         Submission.objects.filter(pk__in=ids, status=Submission.Status.QUEUED).values_list(
             "pk", flat=True
@@ -218,43 +230,250 @@ def regrade_lab(*, lab: Lab) -> int:
 # --- grading ------------------------------------------------------------------------------
 
 
-def grade_submission(*, submission_id: int) -> Submission | None:
-    """Run or grade one queued submission in the sandbox and store the result.
+@dataclass(frozen=True)
+class Claim:
+    """A worker's right to grade one submission until `expires` (see claim_submission)."""
 
-    Only the worker that moves the row from queued to running does the work, so a task
-    delivered twice grades once; a finished submission is left alone (returns None).
-    Side effects: the row's status, timestamps, attempts, score and result."""
+    submission_id: int
+    token: uuid.UUID
+    round: int
+    attempt: int
+    worker: str
+    expires: datetime
+
+
+def _grading(name: str) -> int:
+    return int(settings.COLDSTART_GRADING[name])
+
+
+def claim_submission(*, submission_id: int, worker: str = "") -> Claim | None:
+    """Take a queued submission for grading: queued -> running with a fresh lease.
+
+    One conditional UPDATE, so of two workers handed the same task (a duplicate delivery,
+    a re-send) exactly one gets the claim; a row that is running elsewhere or finished is
+    not claimed (None)."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    expires = now + timedelta(seconds=_grading("lease_seconds"))
     claimed = Submission.objects.filter(pk=submission_id, status=Submission.Status.QUEUED).update(
-        status=Submission.Status.RUNNING, started=timezone.now(), attempts=F("attempts") + 1
+        status=Submission.Status.RUNNING,
+        started=now,
+        attempts=F("attempts") + 1,
+        lease_token=token,
+        lease_expires=expires,
+        worker=worker[:200],
     )
     if not claimed:
         return None
+    round_, attempt = Submission.objects.filter(pk=submission_id).values_list("round", "attempts")[
+        0
+    ]
+    return Claim(submission_id, token, round_, attempt, worker, expires)
+
+
+def grade_submission(*, submission_id: int, worker: str = "") -> Submission | None:
+    """Claim, run or grade one queued submission in the sandbox, and record the outcome.
+
+    Returns None when there was nothing to do (not queued: another worker has it, or it is
+    finished) or when the lease was lost before the result could be recorded. A grader
+    error (our machinery, not the learner's code) is retried: the row goes back to the
+    queue until MAX_ATTEMPTS claims have failed, then it ends as ERROR."""
+    claim = claim_submission(submission_id=submission_id, worker=worker)
+    if claim is None:
+        return None
     submission = Submission.objects.select_related("lab").get(pk=submission_id)
     result = _run_engine(submission)
-    if _status_of(result) == Submission.Status.ERROR and submission.score is not None:
-        # A re-grade that failed in our machinery must not take away a grade the learner
-        # already has: the previous result stays; re-grading again retries.
-        logger.error(
-            "re-grade of submission %s failed (%s); its previous grade is kept",
+    if _status_of(result) == Submission.Status.ERROR and claim.attempt < _grading("max_attempts"):
+        logger.warning(
+            "grading submission %s failed on attempt %s (%s); queued again",
             submission_id,
-            result.get("reason") or result.get("status"),
+            claim.attempt,
+            result.get("reason"),
         )
-        Submission.objects.filter(pk=submission_id).update(
-            status=Submission.Status.GRADED, finished=timezone.now()
+        if _release(claim):
+            _queue([submission_id])
+        return None
+    if _status_of(result) == Submission.Status.ERROR:
+        result = failed_result(result.get("reason") or "", attempts=claim.attempt)
+    return record_result(claim=claim, result=result)
+
+
+def _release(claim: Claim) -> bool:
+    """Give a claimed submission back to the queue (only while our lease holds)."""
+    with transaction.atomic():
+        return bool(
+            Submission.objects.filter(
+                pk=claim.submission_id,
+                status=Submission.Status.RUNNING,
+                lease_token=claim.token,
+            ).update(status=Submission.Status.QUEUED, lease_token=None, lease_expires=None)
         )
-        submission.refresh_from_db()
-        return submission
-    submission.result = result
-    submission.status = _status_of(result)
-    graded = submission.kind == Submission.Kind.SUBMIT and submission.status == "graded"
-    submission.score = _decimal(result.get("score")) if graded else None
-    submission.max_score = _decimal(result.get("max_score")) if graded else None
-    submission.checks_digest = _checks_digest(submission.lab)
-    submission.finished = timezone.now()
-    submission.save(
-        update_fields=["result", "status", "score", "max_score", "checks_digest", "finished"]
-    )
+
+
+class LeaseLost(Exception):
+    """Raised inside record_result's transaction to undo the ledger row."""
+
+
+def record_result(*, claim: Claim, result: dict) -> Submission | None:
+    """Store the outcome of a claim, exactly once.
+
+    In one transaction: a GradingResult row for (submission, round) — the unique constraint
+    refuses a second one — and the submission's update from running to its final status,
+    conditional on our lease token. If either fails (the lease expired and someone else
+    took the row, or a result for this round already exists) nothing is written and None is
+    returned. A failed re-grade keeps the learner's previous grade on the submission; the
+    failure is still in the ledger."""
+    status = _status_of(result)
+    graded = status == Submission.Status.GRADED
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            submission = (
+                Submission.objects.select_for_update()
+                .select_related("lab")
+                .get(pk=claim.submission_id)
+            )
+            if submission.status != Submission.Status.RUNNING or (
+                submission.lease_token != claim.token
+            ):
+                raise LeaseLost
+            score = _decimal(result.get("score")) if graded else None
+            max_score = _decimal(result.get("max_score")) if graded else None
+            if submission.kind == Submission.Kind.RUN:
+                score = max_score = None
+            GradingResult.objects.create(
+                submission=submission,
+                round=claim.round,
+                attempt=claim.attempt,
+                status=status,
+                score=score,
+                max_score=max_score,
+                result=result,
+                worker=claim.worker[:200],
+            )
+            submission.lease_token = None
+            submission.lease_expires = None
+            submission.finished = now
+            if status == Submission.Status.ERROR and submission.score is not None:
+                # A re-grade that failed in our machinery must not take away a grade the
+                # learner already has: the previous result stays on the submission.
+                logger.error(
+                    "re-grade of submission %s failed (%s); its previous grade is kept",
+                    submission.pk,
+                    result.get("reason"),
+                )
+                submission.status = Submission.Status.GRADED
+            else:
+                submission.status = status
+                submission.result = result
+                submission.score = score
+                submission.max_score = max_score
+                submission.checks_digest = _checks_digest(submission.lab)
+            submission.save(
+                update_fields=[
+                    "status",
+                    "result",
+                    "score",
+                    "max_score",
+                    "checks_digest",
+                    "finished",
+                    "lease_token",
+                    "lease_expires",
+                ]
+            )
+    except (LeaseLost, IntegrityError):
+        logger.warning(
+            "submission %s: result of attempt %s not recorded (lease lost or already recorded)",
+            claim.submission_id,
+            claim.attempt,
+        )
+        return None
     return submission
+
+
+def failed_result(reason: str, *, attempts: int) -> dict:
+    """The result contract of a submission our machinery failed to grade MAX_ATTEMPTS times."""
+    detail = f" Last error: {reason}" if reason else ""
+    return {
+        "status": "error",
+        "gradable": True,
+        "reason": (
+            f"Grading failed {attempts} times in our grading system. This is not your score "
+            f"and says nothing about your code; submit again, or ask an instructor.{detail}"
+        ),
+        "score": 0,
+        "max_score": 0,
+        "checks": [],
+        "output": "",
+        "inventory": {},
+        "timings": {},
+    }
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    requeued: list[int]
+    failed: list[int]
+    resent: list[int]
+
+
+def sweep(*, now: datetime | None = None) -> SweepReport:
+    """Repair what crashes and broker outages leave behind; run by beat every few seconds.
+
+    1. Running rows whose lease expired (the worker died, was killed, or hung past its time
+       limit): back to queued and re-sent, or, after MAX_ATTEMPTS claims, finished as ERROR
+       with a ledger row. Each row is handled under a row lock with skip_locked, so two
+       sweepers never handle the same row.
+    2. Queued rows whose message never reached the broker (sent_at empty for a few seconds:
+       the broker was down at submit) or reached it long ago without being claimed (the
+       broker lost it, e.g. Redis restarted without persistence): re-sent. A re-send of a
+       message that still exists only makes a duplicate, and the claim lets one through.
+    Side effects: status, lease and sent_at updates; ledger rows for failures; task messages.
+    """
+    now = now or timezone.now()
+    requeued, failed = [], []
+    expired = Submission.objects.filter(status=Submission.Status.RUNNING, lease_expires__lt=now)
+    for pk in list(expired.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            row = (
+                Submission.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Submission.Status.RUNNING, lease_expires__lt=now)
+                .values("attempts", "round", "lease_token", "worker")
+                .first()
+            )
+            if row is None:
+                continue
+            if row["attempts"] >= _grading("max_attempts"):
+                claim = Claim(
+                    pk, row["lease_token"], row["round"], row["attempts"], row["worker"], now
+                )
+                reason = (
+                    f"a grading worker stopped responding {row['attempts']} times "
+                    "(killed, crashed or out of time)"
+                )
+                if record_result(
+                    claim=claim, result=failed_result(reason, attempts=row["attempts"])
+                ):
+                    failed.append(pk)
+                continue
+            Submission.objects.filter(pk=pk).update(
+                status=Submission.Status.QUEUED, lease_token=None, lease_expires=None
+            )
+            requeued.append(pk)
+    _queue(requeued)  # outside any transaction: on_commit runs at once
+    unsent_before = now - timedelta(seconds=NEVER_SENT_GRACE_SECONDS)
+    resend_before = now - timedelta(seconds=_grading("resend_seconds"))
+    waiting = Submission.objects.filter(status=Submission.Status.QUEUED).filter(
+        Q(sent_at__isnull=True, created__lt=unsent_before) | Q(sent_at__lt=resend_before)
+    )
+    resent = [pk for pk in waiting.values_list("pk", flat=True)[:1000] if pk not in requeued]
+    for pk in resent:
+        try:
+            send_grading_task(pk)
+        except Exception:  # broker still down: the next sweep tries again
+            logger.warning("could not re-send submission %s; broker unavailable?", pk)
+            break
+    return SweepReport(requeued=requeued, failed=failed, resent=resent)
 
 
 def lab_dir(lab: Lab) -> Path:

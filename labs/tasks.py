@@ -23,11 +23,15 @@ def start_sandbox(**_kwargs) -> None:
         logger.exception("could not pre-start the lab sandbox; it will start on first use")
 
 
-@shared_task
-def grade_submission(submission_id: int) -> str:
-    submission = services.grade_submission(submission_id=submission_id)
+@shared_task(bind=True)
+def grade_submission(self, submission_id: int) -> str:
+    """Grade one submission. Safe to deliver twice, late or after a crash: the database
+    row decides (services.grade_submission claims it or does nothing)."""
+    submission = services.grade_submission(
+        submission_id=submission_id, worker=self.request.hostname or ""
+    )
     if submission is None:
-        logger.info("submission %s was not queued; nothing to do", submission_id)
+        logger.info("submission %s: nothing recorded by this delivery", submission_id)
         return "skipped"
     logger.info(
         "submission %s: %s %s/%s",
@@ -37,3 +41,22 @@ def grade_submission(submission_id: int) -> str:
         submission.max_score,
     )
     return submission.status
+
+
+@shared_task
+def sweep_submissions() -> dict:
+    """Run by beat every COLDSTART_SWEEP_SECONDS: re-queue submissions whose worker died,
+    fail those that used up their attempts, re-send those the broker never got or lost."""
+    report = services.sweep()
+    if report.requeued or report.failed or report.resent:
+        logger.warning(
+            "sweep: re-queued %s, failed %s, re-sent %s",
+            report.requeued,
+            report.failed,
+            report.resent,
+        )
+    return {
+        "requeued": len(report.requeued),
+        "failed": len(report.failed),
+        "resent": len(report.resent),
+    }

@@ -7,7 +7,7 @@
 
   var POLL_MS = 600;
   var LABELS = { queued: "Queued", running: "Running", graded: "Graded",
-                 ungradable: "Could not be run", error: "Grader error" };
+                 ungradable: "Could not be run", error: "Grading failed (not your score)" };
 
   function statusLine(area, status, link) {
     area.innerHTML = "";

@@ -31,14 +31,14 @@ def eager_celery():
     app.conf.task_always_eager = False
 
 
-def post(client, lab, kind, files, capture):
+def post(client, lab, kind, files, capture, messages=1):
     with capture(execute=True) as callbacks:
         response = client.post(
             reverse("labs:api_submit", args=[lab.slug]),
             data=json.dumps({"kind": kind, "files": files}),
             content_type="application/json",
         )
-    assert response.status_code == 202 and len(callbacks) == 1
+    assert response.status_code == 202 and len(callbacks) == messages
     return Submission.objects.get(pk=response.json()["id"])
 
 
@@ -128,7 +128,17 @@ def test_regrade_after_the_checks_change(
         client.post(reverse("labs:regrade", args=[queue_lab.slug]))
     assert len(callbacks) == 1
     submission.refresh_from_db()
-    assert (submission.status, submission.score, submission.attempts) == ("graded", 1, 2)
+    # A new round, claimed once; the ledger keeps one result per round.
+    assert (submission.status, submission.score, submission.round, submission.attempts) == (
+        "graded",
+        1,
+        2,
+        1,
+    )
+    assert list(submission.results.values_list("round", "attempt", "status", "score")) == [
+        (1, 1, "graded", 3),
+        (2, 1, "graded", 1),
+    ]
     assert submission.checks_digest == hashlib.sha256(checks.read_bytes()).hexdigest()
     assert submission.checks_digest != queue_lab.checks_digest  # not re-imported yet
     assert submission.result["checks"][1]["message"] == (
@@ -215,13 +225,28 @@ def test_a_lab_folder_gone_after_import_gives_a_grader_error_not_a_zero(
 ):
     shutil.rmtree(services.lab_dir(queue_lab))
     client.force_login(learner)
-    submission = post(client, queue_lab, "submit", SOLUTION, django_capture_on_commit_callbacks)
+    # Three task messages: the submit's, and one re-send after each of two failed attempts.
+    submission = post(
+        client, queue_lab, "submit", SOLUTION, django_capture_on_commit_callbacks, messages=3
+    )
     submission.refresh_from_db()
-    assert (submission.status, submission.score, submission.max_score) == ("error", None, None)
+    # Our fault on every try: retried up to MAX_ATTEMPTS, then a final error that is no score.
+    assert (submission.status, submission.score, submission.max_score, submission.attempts) == (
+        "error",
+        None,
+        None,
+        3,
+    )
+    assert submission.results.count() == 1
     page = client.get(submission.get_absolute_url()).content.decode()
-    # The sandbox's reason, escaped, naming the content path rather than the server's.
-    reason = page.split("<strong>The grader failed:</strong> ", 1)[1].split("</p>", 1)[0]
-    assert reason.startswith("checks.py failed to load: ")
+    reason = page.split("<strong>Grading failed. This is not your score.</strong> ", 1)[1]
+    reason = reason.split("</p>", 1)[0]
+    # The sandbox's last reason, escaped, naming the content path rather than the server's.
+    assert reason.startswith(
+        "Grading failed 3 times in our grading system. This is not your score and says "
+        "nothing about your code; submit again, or ask an instructor. Last error: "
+        "checks.py failed to load: "
+    )
     assert reason.endswith(
         "FileNotFoundError: [Errno 2] No such file or directory: "
         "&#x27;content/labs/queue-timeout/checks.py&#x27;"
@@ -284,5 +309,10 @@ def test_a_regrade_that_fails_in_our_machinery_keeps_the_previous_grade(
         client.post(reverse("labs:regrade", args=[queue_lab.slug]))
     submission.refresh_from_db()
     assert (submission.status, submission.score, submission.max_score, submission.result) == before
-    assert submission.attempts == 2
+    # Our machinery failed on every try: three claims in round 2, then the failure went to
+    # the ledger while the submission kept its round-1 grade.
+    assert (submission.round, submission.attempts) == (2, 3)
+    failure = submission.results.get(round=2)
+    assert (failure.status, failure.attempt, failure.score) == ("error", 3, None)
+    assert failure.result["reason"].startswith("Grading failed 3 times in our grading system.")
     assert services.gradebook(lab=queue_lab)[0].best_score == 3
