@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: install install-dev run test lint format bench import check-content chromium clean
+.PHONY: install install-dev run serve-prod test lint format bench import check-content chromium clean
 
 # Runtime dependencies; the stamp makes a second run a no-op until pyproject.toml changes.
 install: $(VENV)/.installed-runtime
@@ -36,9 +36,17 @@ chromium:
 # Set up (install, migrate, import content/, demo accounts) and serve web + worker; Ctrl-C stops both.
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py import_content
 	$(PY) manage.py setup_demo
 	PORT=$(PORT) $(PY) -m config.launch
+
+# Production on this machine (docs/DEPLOY.md): PostgreSQL and Redis (DATABASE_URL, CACHE_URL,
+# CELERY_BROKER_URL; default the local servers, the database is created if missing), migrate,
+# cache table, collectstatic, content, demo accounts, then gunicorn (WEB_WORKERS), WORKERS
+# Celery workers (WORKER_CONCURRENCY each) and one beat; Ctrl-C stops them all.
+serve-prod: install
+	PORT=$(PORT) $(PY) -m config.launch production
 
 import: install
 	$(PY) manage.py import_content
@@ -55,11 +63,13 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 
 # The whole suite on the embedded default (SQLite), then the database tests again on the
-# real PostgreSQL (same code path as production). Under CI=true a missing PostgreSQL fails.
+# real PostgreSQL (same code path as production) together with the production tests
+# (tests/production: gunicorn, Celery workers and Redis under fault injection, which need
+# PostgreSQL). Under CI=true a missing PostgreSQL fails.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 test: install-dev chromium lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m "not production"
 	@if $(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()' '$(TEST_POSTGRES_URL)' 2>/dev/null; then \
 		echo "Database tests on PostgreSQL ($(TEST_POSTGRES_URL))"; \
 		DATABASE_URL='$(TEST_POSTGRES_URL)' COLDSTART_DB_TESTS_ONLY=1 $(VENV)/bin/pytest -m "not browser" -p no:cacheprovider; \

@@ -57,8 +57,10 @@ def pytest_collection_modifyitems(config, items):
     db_fixtures = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
     keep, drop = [], []
     for item in items:
+        # Production tests (tests/production/) make their own PostgreSQL databases.
         uses_db = bool(db_fixtures & set(getattr(item, "fixturenames", ()))) or (
             item.get_closest_marker("django_db") is not None
+            or item.get_closest_marker("production") is not None
         )
         (keep if uses_db else drop).append(item)
     if drop:
