@@ -173,8 +173,8 @@ CACHES = _caches()
 CACHE_IS_REDIS = CACHES["default"]["BACKEND"].endswith("RedisCache")
 if CACHE_IS_REDIS:
     # Sessions read from Redis and are written through to the database, so a Redis restart
-    # signs nobody out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # signs nobody out, and a Redis outage only slows sessions down (config/sessions.py).
+    SESSION_ENGINE = "config.sessions"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -335,6 +335,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = False
 # machine instead of piling up in the first worker's prefetch buffer.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = _grading_time_limit
+# A new pool process starts its sandbox server in worker_process_init (labs/tasks.py), up to
+# the engine's own 60 s start deadline on a loaded machine; Celery's default 4 s wait for the
+# process would kill it mid-start and could loop doing so.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 65
 # When the broker connection drops, tasks already running finish and record their results
 # in the database; cancelling them would only waste the grading done so far.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False

@@ -67,7 +67,7 @@ def test_production_environment_gives_https_only_settings(base_env):
         "SECURE_HSTS_PRELOAD": False,
         "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
         "CSRF_TRUSTED_ORIGINS": ["https://coldstart.example.org"],
-        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+        "SESSION_ENGINE": "config.sessions",
         "ALLOWED_HOSTS": ["coldstart.example.org"],
         "CACHE": [
             "django.core.cache.backends.redis.RedisCache",

@@ -1,0 +1,1 @@
+"""Operations tooling: production-shaped local stacks for fault tests and load benchmarks."""
