@@ -3,12 +3,28 @@
 import logging
 
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.signals import celeryd_init, worker_process_init
 
 from labs import services
 from labs.sandbox import engine
 
 logger = logging.getLogger(__name__)
+
+GRADING_QUEUE = "grading"  # settings.CELERY_TASK_ROUTES sends grade_submission there
+
+
+# Whether this worker consumes the grading queue: set in the main worker process before it
+# forks its pool, so every pool process inherits the answer. A maintenance-only worker
+# (`-Q maintenance`, or no -Q: the default queue) never grades and keeps no sandbox.
+_grades = {"labs": True}
+
+
+@celeryd_init.connect
+def note_worker_queues(options=None, **_kwargs) -> None:
+    queues = (options or {}).get("queues") or []
+    if isinstance(queues, str):
+        queues = queues.split(",")
+    _grades["labs"] = GRADING_QUEUE in {q.strip() for q in queues}
 
 
 @worker_process_init.connect
@@ -17,6 +33,8 @@ def start_sandbox(**_kwargs) -> None:
     zygotes) when the process starts, so the first learner to submit does not wait for it.
     A failure here is logged only: the engine starts again on first use and reports any
     problem as a grading error there."""
+    if not _grades["labs"]:
+        return
     try:
         engine.get_engine().start()
     except Exception:
