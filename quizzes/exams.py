@@ -21,6 +21,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -267,8 +268,57 @@ class SaveResult:
     position: int
     answer: Any
     version: int
-    flagged: bool
+    flagged: bool | None  # None: not read (quick_save_answer), so the page keeps its own
     changed: bool
+
+
+def quick_save_answer(
+    *,
+    user: User,
+    attempt_pk: int,
+    position: int,
+    answer: Any,
+    base_version: int,
+    now: datetime | None = None,
+) -> SaveResult | None:
+    """The common autosave, a changed answer on the learner's open attempt from a tab that
+    holds the current version, as one conditional UPDATE; None when anything else is the
+    case (someone else's attempt, closed or past the deadline, a stale version, the same
+    answer, a cleared or malformed answer), and then save_answer gives the exact outcome.
+
+    One statement instead of seven (fetch the attempt, fetch the item, lock, update, commit)
+    is what lets a cohort autosave at a deadline; see BENCHMARKS.md "Load". It is safe
+    against close_attempt because the conditions on the attempt sit in an EXISTS and the
+    version condition on the item row itself: close_attempt locks every item and bumps its
+    version before scoring, so on PostgreSQL an UPDATE that waited for that lock re-checks
+    the item row, finds a new version and matches nothing; one that got in first is
+    committed before close_attempt reads the items, so it is scored. (SQLite runs one
+    writer at a time, so the two never interleave there.)
+    Side effects: at most one AttemptItem update."""
+    try:
+        answer = _normalise(answer)
+    except BadAnswer:
+        return None
+    if answer is None:
+        return None
+    now = now or timezone.now()
+    open_attempt = ExamAttempt.objects.filter(
+        pk=OuterRef("attempt_id"),
+        user_id=user.pk,
+        status=ExamAttempt.Status.OPEN,
+        deadline__gte=now - GRACE,
+    )
+    updated = (
+        AttemptItem.objects.filter(
+            Exists(open_attempt), attempt_id=attempt_pk, position=position, version=base_version
+        )
+        # A stored null is SQL NULL, which a plain "answer differs" test would not match.
+        .filter(Q(answer__isnull=True) | ~Q(answer=answer))
+        .update(answer=answer, version=F("version") + 1, answered_at=now)
+    )
+    if updated != 1:
+        return None
+    return SaveResult(position, answer, base_version + 1, flagged=None, changed=True)
 
 
 def save_answer(
@@ -301,6 +351,11 @@ def save_answer(
     if item.answer == answer:
         return SaveResult(position, item.answer, item.version, item.flagged, changed=False)
     if base_version is not None and base_version != item.version:
+        # Closing bumps every item's version: a tab that is behind because the attempt was
+        # closed under it hears that, not that another tab answered.
+        attempt.refresh_from_db(fields=["status"])
+        if not attempt.is_open:
+            raise ExamClosed(closed_reason(attempt))
         raise StaleAnswer(item)
     with transaction.atomic():
         # Locking the open attempt row serialises this write with close_attempt, which
@@ -410,7 +465,10 @@ def close_attempt(*, attempt: ExamAttempt, status: str, now: datetime) -> bool:
         )
         if not closed:
             return False
-        items = list(attempt.items.all())
+        # Locked, then read: an autosave mid-flight commits first and is scored; one that
+        # comes after waits, and the version bump below makes it match nothing (see
+        # quick_save_answer).
+        items = list(attempt.items.select_for_update())
         per_domain: dict[str, Counter] = {}
         correct_total = 0
         for item in items:
@@ -427,7 +485,9 @@ def close_attempt(*, attempt: ExamAttempt, status: str, now: datetime) -> bool:
             tally = per_domain.setdefault(item.domain, Counter())
             tally["total"] += 1
             tally["correct"] += item.correct
-        AttemptItem.objects.bulk_update(items, ["correct"])
+        for item in items:
+            item.version += 1
+        AttemptItem.objects.bulk_update(items, ["correct", "version"])
         total = sum(tally["total"] for tally in per_domain.values())
         scaled = scaled_score(
             correct=correct_total,

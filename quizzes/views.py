@@ -273,6 +273,9 @@ def _after_form_save(request, found: ExamAttempt, position: int) -> HttpResponse
 def attempt_save(request: HttpRequest, pk: int, position: int) -> JsonResponse:
     """Autosave (static/js/exam.js): JSON {answer?, version, flagged?} -> the stored state.
     409 with the stored answer when the write is stale; 403 once the time is up."""
+    quick = _quick_save(request, pk, position)
+    if quick is not None:
+        return quick
     found = exams.get_attempt_for_user(user=request.user, pk=pk)
     try:
         payload = json.loads(request.body or b"{}")
@@ -324,6 +327,39 @@ def attempt_save(request: HttpRequest, pk: int, position: int) -> JsonResponse:
             "version": result.version,
             "flagged": result.flagged,
             **_clock(found),
+        }
+    )
+
+
+def _quick_save(request: HttpRequest, pk: int, position: int) -> JsonResponse | None:
+    """The common autosave in one statement (exams.quick_save_answer); None sends the request
+    down the full path, which gives every other outcome (404, 403, 409, 400, unchanged)."""
+    try:
+        payload = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(payload, dict) or payload.keys() != {"answer", "version"}:
+        return None
+    version = payload["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        return None
+    saved = exams.quick_save_answer(
+        user=request.user,
+        attempt_pk=pk,
+        position=position,
+        answer=payload["answer"],
+        base_version=version,
+    )
+    if saved is None:
+        return None
+    # No flag and no clock: neither was read. exam.js keeps its flag and its own countdown
+    # (synchronised by the clock endpoint) when they are absent.
+    return JsonResponse(
+        {
+            "saved": True,
+            "position": saved.position,
+            "answer": saved.answer,
+            "version": saved.version,
         }
     )
 

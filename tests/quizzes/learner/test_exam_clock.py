@@ -51,11 +51,13 @@ def test_answers_are_taken_until_the_deadline_and_during_the_grace_only(attempt,
         before = autosave(lena_client, attempt, 1, answer=right_answer(item1), version=0)
     with time_machine.travel(T0 + timedelta(minutes=20, seconds=30), tick=False):
         grace = autosave(lena_client, attempt, 2, answer=right_answer(item2), version=0)
+        grace_clock = lena_client.get(f"/quizzes/attempts/{attempt.pk}/clock/").json()
     with time_machine.travel(T0 + timedelta(minutes=20, seconds=31), tick=False):
         late = autosave(lena_client, attempt, 3, answer=right_answer(item3), version=0)
 
     assert (before.status_code, before.json()["saved"], before.json()["version"]) == (200, True, 1)
-    assert (grace.status_code, grace.json()["remaining_seconds"]) == (200, 0)
+    assert (grace.status_code, grace.json()["saved"], grace.json()["version"]) == (200, True, 1)
+    assert (grace_clock["open"], grace_clock["remaining_seconds"]) == (True, 0)
     assert late.status_code == 403
     assert late.json() == {
         "error": "Time is up: the exam's deadline has passed, so this answer was not saved. "

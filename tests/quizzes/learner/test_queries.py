@@ -37,13 +37,17 @@ def test_question_page_queries_do_not_grow_with_the_exam(attempts, lena_client):
 
 def test_autosave_queries_do_not_grow_with_the_exam(attempts, lena_client):
     small, large = attempts
-    # session, user, attempt+exam, item, then in a savepoint (the test's transaction wraps
-    # the request): the open-attempt row lock and the conditional update; savepoint + release
+    # session, user, then the one conditional UPDATE (exams.quick_save_answer)
     first_small = count(lambda: autosave(lena_client, small, 2, answer="b", version=0))
     first_large = count(lambda: autosave(lena_client, large, 40, answer="b", version=0))
-    assert first_small == first_large == 8
-    # The same answer again writes nothing.
-    assert count(lambda: autosave(lena_client, large, 40, answer="b", version=1)) == 4
+    assert first_small == first_large == 3
+    # The same answer again writes nothing: the UPDATE matches no row, and the full path
+    # reads the attempt with its exam and the item to answer "unchanged".
+    assert count(lambda: autosave(lena_client, large, 40, answer="b", version=1)) == 5
+    # A stale tab: the full path, with the open-attempt check before the 409.
+    with CaptureQueriesContext(connection) as queries:
+        stale = autosave(lena_client, large, 40, answer="c", version=0)
+    assert (stale.status_code, len(queries)) == (409, 6)
 
 
 def test_review_page_queries_do_not_grow_with_the_exam(attempts, lena_client):
