@@ -20,8 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -272,6 +271,20 @@ class SaveResult:
     changed: bool
 
 
+# The quick autosave's statement (quick_save_answer). Written out rather than built with the
+# ORM: compiling the equivalent queryset costs about 1 ms of CPU per request, the statement
+# itself about 0.1 ms, and at a deadline this is the request the whole cohort sends. The
+# parameters go through the backend's own adapters, so one text serves SQLite and PostgreSQL.
+_QUICK_SAVE_SQL = """
+UPDATE {item} SET answer = %s, version = version + 1, answered_at = %s
+ WHERE attempt_id = %s AND position = %s AND version = %s
+   AND (answer IS NULL OR answer <> %s)
+   AND EXISTS (SELECT 1 FROM {attempt} a
+                WHERE a.id = {item}.attempt_id AND a.user_id = %s
+                  AND a.status = %s AND a.deadline >= %s)
+"""
+
+
 def quick_save_answer(
     *,
     user: User,
@@ -302,20 +315,25 @@ def quick_save_answer(
     if answer is None:
         return None
     now = now or timezone.now()
-    open_attempt = ExamAttempt.objects.filter(
-        pk=OuterRef("attempt_id"),
-        user_id=user.pk,
-        status=ExamAttempt.Status.OPEN,
-        deadline__gte=now - GRACE,
+    ops = connection.ops
+    stored = ops.adapt_json_value(answer, None)
+    sql = _QUICK_SAVE_SQL.format(
+        item=AttemptItem._meta.db_table, attempt=ExamAttempt._meta.db_table
     )
-    updated = (
-        AttemptItem.objects.filter(
-            Exists(open_attempt), attempt_id=attempt_pk, position=position, version=base_version
-        )
-        # A stored null is SQL NULL, which a plain "answer differs" test would not match.
-        .filter(Q(answer__isnull=True) | ~Q(answer=answer))
-        .update(answer=answer, version=F("version") + 1, answered_at=now)
-    )
+    params = [
+        stored,
+        ops.adapt_datetimefield_value(now),
+        attempt_pk,
+        position,
+        base_version,
+        stored,
+        user.pk,
+        ExamAttempt.Status.OPEN.value,
+        ops.adapt_datetimefield_value(now - GRACE),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        updated = cursor.rowcount
     if updated != 1:
         return None
     return SaveResult(position, answer, base_version + 1, flagged=None, changed=True)

@@ -152,3 +152,40 @@ def test_a_save_racing_a_submit_never_changes_a_scored_attempt(attempt, learner)
     with pytest.raises(exams.ExamClosed, match="has been submitted"):
         exams.save_answer(attempt=stale_copy, position=1, answer="a", base_version=0)
     assert stored(attempt, 1).answer is None
+
+
+@pytest.mark.parametrize("answer", ["b", ["a", "c"], {"first": "a", "second": "b"}, 7, 2.5])
+def test_the_quick_save_writes_a_changed_answer_once_and_never_the_same_one(
+    attempt, learner, answer
+):
+    first = exams.quick_save_answer(
+        user=learner, attempt_pk=attempt.pk, position=1, answer=answer, base_version=0
+    )
+    assert (first.answer, first.version, first.changed) == (answer, 1, True)
+    # The same answer from the current version matches no row (the stored JSON compares
+    # equal on both databases), so nothing is written and the full path says "unchanged".
+    again = exams.quick_save_answer(
+        user=learner, attempt_pk=attempt.pk, position=1, answer=answer, base_version=1
+    )
+    assert again is None
+    assert (stored(attempt, 1).answer, stored(attempt, 1).version) == (answer, 1)
+    same = exams.save_answer(attempt=attempt, position=1, answer=answer, base_version=1)
+    assert (same.version, same.changed) == (1, False)
+
+
+def test_the_quick_save_leaves_other_learners_stale_tabs_and_closed_attempts_to_the_full_path(
+    attempt, learner, other_learner
+):
+    def quick(user, version, answer="b"):
+        return exams.quick_save_answer(
+            user=user, attempt_pk=attempt.pk, position=1, answer=answer, base_version=version
+        )
+
+    assert quick(other_learner, 0) is None  # not theirs
+    assert quick(learner, 5) is None  # stale version
+    assert quick(learner, 0, answer="") is None  # clearing goes the full way
+    assert quick(learner, 0, answer=[1, 2]) is None  # malformed: the full path explains
+    assert stored(attempt, 1).version == 0
+    exams.submit_attempt(attempt=attempt)
+    assert quick(learner, 1) is None  # closed (closing re-versioned the item to 1)
+    assert (stored(attempt, 1).answer, stored(attempt, 1).version) == (None, 1)
