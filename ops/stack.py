@@ -63,7 +63,8 @@ API (stable: tests/production and benchmarks/load_bench.py use it)
         static/js/labs.js posts to: 202 with {"id", "status", ...}), submit_lab_form(...)
         (the no-JavaScript form: 302 to the submission page), submission_status(pk) -> dict,
         start_exam(slug) -> attempt pk, exam_question(attempt, position) -> ExamQuestion,
-        autosave(attempt, position, answer, version) -> Response (static/js/exam.js's JSON)
+        autosave(attempt, position, answer, version, token="") -> Response (static/js/exam.js's
+        JSON; token: ExamQuestion.save_token, sent as X-Autosave-Token)
     Response: status, url, headers, body, text, location, json()
     Also: BIN (the virtualenv's bin), free_port(), process_tree(pid), stop_all(services,
     timeout), StackError, StackTimeout.
@@ -463,6 +464,7 @@ class ExamQuestion:
     choices: list[str]  # the answer keys of single/multiple questions
     version: int
     save_url: str
+    save_token: str  # the page's autosave token (exam.js sends it as X-Autosave-Token)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -534,11 +536,12 @@ class Learner:
             return self.get(urllib.parse.urljoin(response.url, response.location))
         return response
 
-    def post_json(self, path: str, payload: Any) -> Response:
+    def post_json(self, path: str, payload: Any, headers: dict[str, str] | None = None) -> Response:
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
             "X-CSRFToken": self.csrf_token(),
+            **(headers or {}),
         }
         return self._request("POST", path, json.dumps(payload).encode(), headers)
 
@@ -582,6 +585,7 @@ class Learner:
         kind = re.search(r'class="question" data-type="([^"]*)"', page.text)
         version = re.search(r'name="version" value="(\d+)"', page.text)
         save_url = re.search(r'data-save-url="([^"]+)"', page.text)
+        token = re.search(r'data-save-token="([^"]*)"', page.text)
         if not (version and save_url):
             raise StackError(f"question {position} of attempt {attempt} has no autosave form")
         return ExamQuestion(
@@ -591,14 +595,19 @@ class Learner:
             choices=re.findall(r'name="answer" value="([^"]+)"', page.text) if kind else [],
             version=int(version.group(1)),
             save_url=save_url.group(1),
+            save_token=token.group(1) if token else "",
         )
 
-    def autosave(self, attempt: int, position: int, answer: Any, version: int) -> Response:
+    def autosave(
+        self, attempt: int, position: int, answer: Any, version: int, token: str = ""
+    ) -> Response:
         """One exam.js autosave: 200 {"version", "answer", ...}, 409 with the stored answer
-        when `version` is stale, 403 once the exam is closed."""
+        when `version` is stale, 403 once the exam is closed. `token`: the question page's
+        autosave token (ExamQuestion.save_token), as exam.js sends it."""
         return self.post_json(
             f"/quizzes/attempts/{attempt}/q/{position}/save/",
             {"answer": answer, "version": version},
+            headers={"X-Autosave-Token": token} if token else None,
         )
 
 

@@ -20,6 +20,8 @@ from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
+from django.core import signing
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -271,10 +273,43 @@ class SaveResult:
     changed: bool
 
 
-# The quick autosave's statement (quick_save_answer). Written out rather than built with the
-# ORM: compiling the equivalent queryset costs about 1 ms of CPU per request, the statement
-# itself about 0.1 ms, and at a deadline this is the request the whole cohort sends. The
-# parameters go through the backend's own adapters, so one text serves SQLite and PostgreSQL.
+# The quick autosave (quick_save_answer) is authorised by a token the question page hands
+# to exam.js: signed by us, naming the attempt, its learner and the browser session it was
+# issued to. The statement itself then checks that this session still exists (signing out
+# deletes it), that the attempt is that learner's and open, and the version: the request
+# never loads the session or the user, which is most of what an autosave would otherwise
+# cost at a deadline (BENCHMARKS.md "Load").
+_TOKEN_SALT = "quizzes.exams.autosave"  # noqa: S105 - a signing namespace, not a secret
+_TOKEN_MAX_AGE = timedelta(hours=12)  # longer than any exam; the deadline is checked anyway
+
+
+def autosave_token(*, attempt: ExamAttempt, session_key: str | None) -> str:
+    """The token the question page gives exam.js for this attempt in this session ("" when
+    the session has no key yet, and exam.js then takes the full path)."""
+    if not session_key:
+        return ""
+    value = f"{attempt.pk}:{attempt.user_id}:{session_key}"
+    return signing.TimestampSigner(salt=_TOKEN_SALT).sign(value)
+
+
+def read_autosave_token(token: str, *, attempt_pk: int, session_key: str | None) -> int | None:
+    """The learner's user id if `token` is ours, unexpired, and was issued for this attempt
+    and this session; None otherwise."""
+    if not token or not session_key:
+        return None
+    try:
+        value = signing.TimestampSigner(salt=_TOKEN_SALT).unsign(token, max_age=_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    attempt, user, session = value.split(":", 2)
+    if attempt != str(attempt_pk) or session != session_key:
+        return None
+    return int(user)
+
+
+# Written out rather than built with the ORM: compiling the equivalent queryset costs about
+# 1 ms of CPU per request, the statement itself about 0.1 ms. The parameters go through the
+# backend's own adapters, so one text serves SQLite and PostgreSQL.
 _QUICK_SAVE_SQL = """
 UPDATE {item} SET answer = %s, version = version + 1, answered_at = %s
  WHERE attempt_id = %s AND position = %s AND version = %s
@@ -282,12 +317,14 @@ UPDATE {item} SET answer = %s, version = version + 1, answered_at = %s
    AND EXISTS (SELECT 1 FROM {attempt} a
                 WHERE a.id = {item}.attempt_id AND a.user_id = %s
                   AND a.status = %s AND a.deadline >= %s)
+   AND EXISTS (SELECT 1 FROM {session} s WHERE s.session_key = %s AND s.expire_date > %s)
 """
 
 
 def quick_save_answer(
     *,
-    user: User,
+    user_id: int,
+    session_key: str,
     attempt_pk: int,
     position: int,
     answer: Any,
@@ -297,16 +334,19 @@ def quick_save_answer(
     """The common autosave, a changed answer on the learner's open attempt from a tab that
     holds the current version, as one conditional UPDATE; None when anything else is the
     case (someone else's attempt, closed or past the deadline, a stale version, the same
-    answer, a cleared or malformed answer), and then save_answer gives the exact outcome.
+    answer, a cleared or malformed answer, a session that is gone), and then the full path
+    (save_answer behind login_required) gives the exact outcome.
 
-    One statement instead of seven (fetch the attempt, fetch the item, lock, update, commit)
-    is what lets a cohort autosave at a deadline; see BENCHMARKS.md "Load". It is safe
-    against close_attempt because the conditions on the attempt sit in an EXISTS and the
-    version condition on the item row itself: close_attempt locks every item and bumps its
-    version before scoring, so on PostgreSQL an UPDATE that waited for that lock re-checks
-    the item row, finds a new version and matches nothing; one that got in first is
-    committed before close_attempt reads the items, so it is scored. (SQLite runs one
-    writer at a time, so the two never interleave there.)
+    `user_id` and `session_key` come from a token read by read_autosave_token. The session
+    must still be stored (in the database: our session engines write every session there),
+    so a token stops working when its learner signs out.
+
+    Safe against close_attempt: the conditions on the attempt sit in an EXISTS and the
+    version condition on the item row itself, and close_attempt locks every item and bumps
+    its version before scoring. On PostgreSQL an UPDATE that waited for that lock re-checks
+    the item row, finds a new version and matches nothing; one that got in first commits
+    before close_attempt reads the items, so it is scored. (SQLite runs one writer at a
+    time, so the two never interleave there.)
     Side effects: at most one AttemptItem update."""
     try:
         answer = _normalise(answer)
@@ -318,7 +358,9 @@ def quick_save_answer(
     ops = connection.ops
     stored = ops.adapt_json_value(answer, None)
     sql = _QUICK_SAVE_SQL.format(
-        item=AttemptItem._meta.db_table, attempt=ExamAttempt._meta.db_table
+        item=AttemptItem._meta.db_table,
+        attempt=ExamAttempt._meta.db_table,
+        session=Session._meta.db_table,
     )
     params = [
         stored,
@@ -327,9 +369,11 @@ def quick_save_answer(
         position,
         base_version,
         stored,
-        user.pk,
+        user_id,
         ExamAttempt.Status.OPEN.value,
         ops.adapt_datetimefield_value(now - GRACE),
+        session_key,
+        ops.adapt_datetimefield_value(now),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

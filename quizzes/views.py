@@ -13,6 +13,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -230,6 +231,9 @@ def attempt_question(request: HttpRequest, pk: int, position: int) -> HttpRespon
             "next": position + 1 if position < len(nav) else None,
             "clock": _clock(found),
             "error": error,
+            "save_token": exams.autosave_token(
+                attempt=found, session_key=request.session.session_key
+            ),
         },
         status=409 if error else 200,
     )
@@ -269,13 +273,19 @@ def _after_form_save(request, found: ExamAttempt, position: int) -> HttpResponse
 
 
 @require_POST
-@login_required
-def attempt_save(request: HttpRequest, pk: int, position: int) -> JsonResponse:
+def attempt_save(request: HttpRequest, pk: int, position: int) -> HttpResponse:
     """Autosave (static/js/exam.js): JSON {answer?, version, flagged?} -> the stored state.
-    409 with the stored answer when the write is stale; 403 once the time is up."""
+    The common case goes through one statement authorised by the page's autosave token;
+    everything else through the full path below."""
     quick = _quick_save(request, pk, position)
     if quick is not None:
         return quick
+    return _attempt_save(request, pk, position)
+
+
+@login_required
+def _attempt_save(request: HttpRequest, pk: int, position: int) -> JsonResponse:
+    """409 with the stored answer when the write is stale; 403 once the time is up."""
     found = exams.get_attempt_for_user(user=request.user, pk=pk)
     try:
         payload = json.loads(request.body or b"{}")
@@ -333,7 +343,15 @@ def attempt_save(request: HttpRequest, pk: int, position: int) -> JsonResponse:
 
 def _quick_save(request: HttpRequest, pk: int, position: int) -> JsonResponse | None:
     """The common autosave in one statement (exams.quick_save_answer); None sends the request
-    down the full path, which gives every other outcome (404, 403, 409, 400, unchanged)."""
+    down the full path, which gives every other outcome (login, 404, 403, 409, 400,
+    unchanged). Neither the session nor the user is loaded here: the token and the
+    statement's own conditions authorise the write."""
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    user_id = exams.read_autosave_token(
+        request.headers.get("X-Autosave-Token", ""), attempt_pk=pk, session_key=session_key
+    )
+    if user_id is None:
+        return None
     try:
         payload = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -344,7 +362,8 @@ def _quick_save(request: HttpRequest, pk: int, position: int) -> JsonResponse | 
     if isinstance(version, bool) or not isinstance(version, int):
         return None
     saved = exams.quick_save_answer(
-        user=request.user,
+        user_id=user_id,
+        session_key=session_key,
         attempt_pk=pk,
         position=position,
         answer=payload["answer"],

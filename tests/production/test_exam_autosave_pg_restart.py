@@ -58,7 +58,9 @@ class Writer:
         deadline = time.monotonic() + RETRY_FOR
         while True:
             try:
-                response = self.learner.autosave(self.attempt, question.position, answer, version)
+                response = self.learner.autosave(
+                    self.attempt, question.position, answer, version, question.save_token
+                )
                 if response.status < 500:
                     return response
                 self.failures.append(response.status)
@@ -160,15 +162,21 @@ def test_repeated_identical_autosave_keeps_its_version(exam_stack):
     question = next(
         q for q in (learner.exam_question(attempt, p) for p in range(1, 11)) if q.type == "single"
     )
-    first = learner.autosave(attempt, question.position, question.choices[0], question.version)
+    first = learner.autosave(
+        attempt, question.position, question.choices[0], question.version, question.save_token
+    )
     assert first.status == 200, first.text
     saved = first.json()["version"]
     assert saved == question.version + 1
 
     # A retry of the same request (same answer, same base version), then exam.js's next
     # save of an unchanged answer (base version = the one just returned): both are no-ops.
-    again = learner.autosave(attempt, question.position, question.choices[0], question.version)
-    once_more = learner.autosave(attempt, question.position, question.choices[0], saved)
+    again = learner.autosave(
+        attempt, question.position, question.choices[0], question.version, question.save_token
+    )
+    once_more = learner.autosave(
+        attempt, question.position, question.choices[0], saved, question.save_token
+    )
     assert [(r.status, r.json()["answer"], r.json()["version"]) for r in (again, once_more)] == [
         (200, question.choices[0], saved)
     ] * 2

@@ -4,8 +4,10 @@ course, and logged-in clients."""
 import json
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
+from quizzes import exams
 from quizzes.bank import SyncCounts, sync_questions
 from quizzes.models import Exam, Question
 from quizzes.spec import parse_question
@@ -92,7 +94,34 @@ def save_url(attempt, position: int) -> str:
     return f"/quizzes/attempts/{attempt.pk}/q/{position}/save/"
 
 
-def autosave(client, attempt, position: int, **payload):
+def token_header(client, attempt) -> dict:
+    """The autosave token header, as the question page hands it out: only to the session of
+    the attempt's owner."""
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    if cookie is None or client.session.get("_auth_user_id") != str(attempt.user_id):
+        return {}
+    return {"X-Autosave-Token": exams.autosave_token(attempt=attempt, session_key=cookie.value)}
+
+
+def autosave(client, attempt, position: int, *, token: bool = True, headers=None, **payload):
+    """POST what exam.js posts: the JSON body and the page's autosave token (token=False:
+    without it; headers: precomputed token_header, so no query is spent on it)."""
+    if headers is None:
+        headers = token_header(client, attempt) if token else {}
     return client.post(
-        save_url(attempt, position), data=json.dumps(payload), content_type="application/json"
+        save_url(attempt, position),
+        data=json.dumps(payload),
+        content_type="application/json",
+        headers=headers,
     )
+
+
+@pytest.fixture
+def learner_session(learner) -> str:
+    """A stored session of the learner (the quick autosave checks that it exists)."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store["_auth_user_id"] = str(learner.pk)
+    store.create()
+    return store.session_key

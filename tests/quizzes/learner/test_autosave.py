@@ -1,13 +1,14 @@
 """Autosave: idempotent, safe against stale tabs, and the same rules for form posts."""
 
 import pytest
+from django.conf import settings
 from django.http import QueryDict
 
 from quizzes import exams
 from quizzes.models import AttemptItem
 from quizzes.rendering import AnswerFormError, answer_from_post
 
-from .conftest import autosave, right_answer, single, wrong_answer
+from .conftest import autosave, right_answer, single, token_header, wrong_answer
 
 
 @pytest.fixture
@@ -156,32 +157,43 @@ def test_a_save_racing_a_submit_never_changes_a_scored_attempt(attempt, learner)
 
 @pytest.mark.parametrize("answer", ["b", ["a", "c"], {"first": "a", "second": "b"}, 7, 2.5])
 def test_the_quick_save_writes_a_changed_answer_once_and_never_the_same_one(
-    attempt, learner, answer
+    attempt, learner, learner_session, answer
 ):
-    first = exams.quick_save_answer(
-        user=learner, attempt_pk=attempt.pk, position=1, answer=answer, base_version=0
-    )
+    def quick(version):
+        return exams.quick_save_answer(
+            user_id=learner.pk,
+            session_key=learner_session,
+            attempt_pk=attempt.pk,
+            position=1,
+            answer=answer,
+            base_version=version,
+        )
+
+    first = quick(0)
     assert (first.answer, first.version, first.changed) == (answer, 1, True)
     # The same answer from the current version matches no row (the stored JSON compares
     # equal on both databases), so nothing is written and the full path says "unchanged".
-    again = exams.quick_save_answer(
-        user=learner, attempt_pk=attempt.pk, position=1, answer=answer, base_version=1
-    )
-    assert again is None
+    assert quick(1) is None
     assert (stored(attempt, 1).answer, stored(attempt, 1).version) == (answer, 1)
     same = exams.save_answer(attempt=attempt, position=1, answer=answer, base_version=1)
     assert (same.version, same.changed) == (1, False)
 
 
 def test_the_quick_save_leaves_other_learners_stale_tabs_and_closed_attempts_to_the_full_path(
-    attempt, learner, other_learner
+    attempt, learner, other_learner, learner_session
 ):
-    def quick(user, version, answer="b"):
+    def quick(user, version, answer="b", session_key=learner_session):
         return exams.quick_save_answer(
-            user=user, attempt_pk=attempt.pk, position=1, answer=answer, base_version=version
+            user_id=user.pk,
+            session_key=session_key,
+            attempt_pk=attempt.pk,
+            position=1,
+            answer=answer,
+            base_version=version,
         )
 
     assert quick(other_learner, 0) is None  # not theirs
+    assert quick(learner, 0, session_key="no-such-session") is None  # signed out
     assert quick(learner, 5) is None  # stale version
     assert quick(learner, 0, answer="") is None  # clearing goes the full way
     assert quick(learner, 0, answer=[1, 2]) is None  # malformed: the full path explains
@@ -189,3 +201,46 @@ def test_the_quick_save_leaves_other_learners_stale_tabs_and_closed_attempts_to_
     exams.submit_attempt(attempt=attempt)
     assert quick(learner, 1) is None  # closed (closing re-versioned the item to 1)
     assert (stored(attempt, 1).answer, stored(attempt, 1).version) == (None, 1)
+
+
+def test_the_page_hands_exam_js_a_token_for_this_attempt_and_session(attempt, lena_client):
+    page = lena_client.get(f"/quizzes/attempts/{attempt.pk}/q/1/").content.decode()
+    token = page.split('data-save-token="', 1)[1].split('"', 1)[0]
+    session_key = lena_client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert exams.read_autosave_token(token, attempt_pk=attempt.pk, session_key=session_key) == (
+        attempt.user_id
+    )
+    # Bound to its attempt and its session, and to our key.
+    assert (
+        exams.read_autosave_token(token, attempt_pk=attempt.pk + 1, session_key=session_key) is None
+    )
+    assert exams.read_autosave_token(token, attempt_pk=attempt.pk, session_key="other") is None
+    assert (
+        exams.read_autosave_token(token[:-2] + "xx", attempt_pk=attempt.pk, session_key=session_key)
+        is None
+    )
+
+
+def test_a_token_stops_working_when_its_learner_signs_out(attempt, lena_client):
+    headers = token_header(lena_client, attempt)
+    saved = autosave(lena_client, attempt, 1, answer="a", version=0, headers=headers)
+    assert (saved.status_code, saved.json()["version"]) == (200, 1)
+    session_cookie = lena_client.cookies[settings.SESSION_COOKIE_NAME].value
+    lena_client.post("/accounts/logout/")
+    # The same browser cookie and token, replayed after signing out.
+    lena_client.cookies[settings.SESSION_COOKIE_NAME] = session_cookie
+    replay = autosave(lena_client, attempt, 1, answer="b", version=1, headers=headers)
+    assert replay.status_code == 302
+    assert replay["Location"].startswith("/accounts/login/")
+    assert (stored(attempt, 1).answer, stored(attempt, 1).version) == ("a", 1)
+
+
+def test_a_token_for_someone_elses_session_is_no_key_to_their_attempt(
+    attempt, lena_client, omar_client
+):
+    # Lena's token, sent with Omar's session cookie: the token names Lena's session.
+    response = autosave(
+        omar_client, attempt, 1, answer="a", version=0, headers=token_header(lena_client, attempt)
+    )
+    assert response.status_code == 404
+    assert stored(attempt, 1).answer is None

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
 from accounts.roles import LEARNER
@@ -23,6 +24,9 @@ def test_an_autosave_during_a_close_is_neither_stored_nor_acknowledged(monkeypat
     import_content(settings.CONTENT_DIR)
     learner = create_user_with_role(username="racer", password="racer-pass-123", role=LEARNER)
     attempt = exams.start_attempt(user=learner, exam=Exam.objects.get(slug="mini-exam"))
+    session = SessionStore()
+    session["_auth_user_id"] = str(learner.pk)
+    session.create()
     scoring, release = threading.Event(), threading.Event()
     real_grade = exams.grade
 
@@ -43,7 +47,12 @@ def test_an_autosave_during_a_close_is_neither_stored_nor_acknowledged(monkeypat
     def save() -> None:
         try:
             outcome["saved"] = exams.quick_save_answer(
-                user=learner, attempt_pk=attempt.pk, position=1, answer="b", base_version=0
+                user_id=learner.pk,
+                session_key=session.session_key,
+                attempt_pk=attempt.pk,
+                position=1,
+                answer="b",
+                base_version=0,
             )
         finally:
             connection.close()
