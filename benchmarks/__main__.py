@@ -1,5 +1,6 @@
-"""Time the content import, the lesson pages, the quizzes (benchmarks/quizzes_bench.py) and
-lab grading (benchmarks/labs_bench.py), in that order, in one run.
+"""Time the content import, the lesson pages, the quizzes (benchmarks/quizzes_bench.py), lab
+grading (benchmarks/labs_bench.py) and the production stack under load
+(benchmarks/load_bench.py), in that order, in one run.
 
 Run with `make bench` or `.venv/bin/python -m benchmarks`. Everything happens in a fresh
 temporary COLDSTART_VAR_DIR (SQLite database, secret key, broker folders), so the
@@ -172,6 +173,15 @@ def main() -> int:
     quizzes_bench.main()
     print("\n" + "-" * 72)
     labs_bench.main()
+
+    # Last: its own PostgreSQL database, Redis, gunicorn and Celery workers in subprocesses
+    # (ops/stack.py), nothing shared with the throwaway SQLite database above. Only the
+    # two-worker burst, to keep the section near two and a half minutes; the one-worker
+    # comparison runs with `python -m benchmarks.load_bench` alone.
+    from benchmarks import load_bench
+
+    print("\n" + "-" * 72)
+    load_bench.main(["--bursts", "2"])
     return 0
 
 

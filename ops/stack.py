@@ -84,6 +84,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -618,6 +619,10 @@ def _lower(headers: Any) -> dict[str, str]:
 # --- the stack -----------------------------------------------------------------------------
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @dataclass
 class _Cleanup:
     actions: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
@@ -675,6 +680,12 @@ class Stack:
 
     # lifecycle
     def __enter__(self) -> Stack:
+        # A SIGTERM (timeout, kill, CI cancelling) would end Python without running any
+        # `finally`, leaving servers, workers and the database behind; as SystemExit it
+        # unwinds through close() like any other exit. Only the main thread may set it.
+        self._previous_sigterm = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous_sigterm = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             self._start()
         except BaseException:
@@ -683,7 +694,11 @@ class Stack:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        try:
+            self.close()
+        finally:
+            if self._previous_sigterm is not None:
+                signal.signal(signal.SIGTERM, self._previous_sigterm)
 
     def _start(self) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix=f"cs-stack-{self.purpose}-"))
