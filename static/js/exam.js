@@ -136,22 +136,37 @@
     if (flagged !== undefined) current.classList.toggle("flagged", flagged);
   }
 
+  // A save that got no answer (offline, a proxy error) or a 503 (the server could not reach
+  // its database for a moment) is sent again unchanged: same answer, same base version, so
+  // a retry of a save that did land is answered "unchanged", never stored twice.
+  var RETRY_MS = [500, 1000, 2000, 4000, 8000];
+
+  function send(text, tries) {
+    return fetch(form.dataset.saveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      // The page's autosave token lets the server store a plain answer in one statement.
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf,
+                 "X-Autosave-Token": form.dataset.saveToken || "" },
+      body: text,
+    }).then(function (r) {
+      if (r.status === 503) throw new Error("unavailable");
+      return r.json().then(function (data) { return { status: r.status, data: data }; });
+    }).catch(function (error) {
+      if (tries >= RETRY_MS.length) throw error;
+      say("Not saved yet; trying again…", true);
+      return new Promise(function (resolve) { window.setTimeout(resolve, RETRY_MS[tries]); })
+        .then(function () { return send(text, tries + 1); });
+    });
+  }
+
   function post(body) {
     pending += 1;
     say("Saving…");
     // One request at a time, so each carries the version the previous one returned.
     queue = queue.then(function () {
       if ("answer" in body) body.version = Number(versionInput.value);
-      return fetch(form.dataset.saveUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        // The page's autosave token lets the server store a plain answer in one statement.
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf,
-                   "X-Autosave-Token": form.dataset.saveToken || "" },
-        body: JSON.stringify(body),
-      }).then(function (r) {
-        return r.json().then(function (data) { return { status: r.status, data: data }; });
-      }).then(function (res) {
+      return send(JSON.stringify(body), 0).then(function (res) {
         var data = res.data;
         if (data.remaining_seconds !== undefined) setRemaining(data.remaining_seconds);
         if (res.status === 200) {
@@ -170,7 +185,7 @@
           say(data.error || "Not saved; use the Save button.", true);
         }
       }).catch(function () {
-        say("Not saved (no connection?). Your answer is still on the page; use Save to retry.", true);
+        say("Not saved (no connection?). Your answer is still on the page; use Save to try again.", true);
       }).then(function () { pending -= 1; });
     });
   }

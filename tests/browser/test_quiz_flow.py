@@ -124,8 +124,23 @@ def test_learner_practises_then_sits_the_mini_exam(
     status = page.get_by_test_id("save-status")
 
     first = variant_for(items[1].question, items[1].seed)
+    # The first save is answered 503 (the database away for a moment): exam.js sends the
+    # same request again by itself, and the learner sees "Saved" without doing anything.
+    refused = []
+
+    def database_away_once(route):
+        if refused:
+            route.continue_()
+            return
+        refused.append(route.request.headers.get("x-autosave-token", ""))
+        route.fulfill(status=503, content_type="application/json", body='{"error": "away"}')
+
+    page.route("**/q/1/save/", database_away_once)
     give_answer(page, first)
     expect(status).to_have_text("Saved")
+    page.unroute("**/q/1/save/")
+    assert len(refused) == 1 and refused[0]  # it carried the page's autosave token
+    assert AttemptItem.objects.get(pk=items[1].pk).version == 1
     page.get_by_role("button", name="Next →").click()
     expect(page).to_have_url(re.compile(r"/q/2/$"))
     second = variant_for(items[2].question, items[2].seed)
