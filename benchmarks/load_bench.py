@@ -510,12 +510,10 @@ def _service_on(stack, base_url: str):
 def _start_bare_web(stack, workers: int, threads: int, env: dict) -> str:
     """The ceiling app on the same gunicorn command line as Stack.start_web uses; it has no
     sign-in page for start_web's readiness probe, so we wait for its port instead."""
-    from ops.stack import BIN, Service, StackError, free_port
+    from ops.stack import Service, StackError, free_port, web_command
 
     port = free_port()
-    argv = [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
-    argv += ["--workers", str(workers), "--threads", str(threads)]
-    argv += ["--graceful-timeout", "3", "--access-logfile", "-", "--error-logfile", "-"]
+    argv = web_command(port, workers, threads)
     full_env = {**stack.env, **env, "DJANGO_SETTINGS_MODULE": "benchmarks.bare.settings"}
     web = Service(f"web-{port}", argv, full_env, stack.tmp / "logs" / f"web-{port}.log")
     stack.services.append(web)  # the stack stops it with the rest

@@ -42,7 +42,9 @@ PREPARE = [
 ]
 
 
-def _gunicorn(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+def gunicorn_command(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+    """The one gunicorn command line: make run, make serve-prod, ops.stack and the load
+    benchmark all start the web server with it."""
     return [
         str(BIN / "gunicorn"),
         "config.wsgi",
@@ -87,7 +89,7 @@ def embedded_commands() -> dict[str, list[str]]:
         # One machine, one worker on both queues; beat runs inside it (the sweeper, closing
         # expired exam attempts).
         "worker": _celery_worker(name=None, concurrency=2, queues="grading,maintenance", beat=True),
-        "web": _gunicorn(
+        "web": gunicorn_command(
             host=env_str("HOST", "127.0.0.1"),
             port=env_int("PORT", 8000, minimum=1),
             workers=2,
@@ -101,7 +103,7 @@ def production_commands() -> dict[str, list[str]]:
     # capped so a big machine does not open more database connections than PostgreSQL allows.
     cores = os.cpu_count() or 1
     commands = {
-        "web": _gunicorn(
+        "web": gunicorn_command(
             host=env_str("HOST", "127.0.0.1"),
             port=env_int("PORT", 8000, minimum=1),
             workers=env_int("WEB_WORKERS", min(2 * cores, 8), minimum=1),

@@ -66,8 +66,9 @@ API (stable: tests/production and benchmarks/load_bench.py use it)
         autosave(attempt, position, answer, version, token="") -> Response (static/js/exam.js's
         JSON; token: ExamQuestion.save_token, sent as X-Autosave-Token)
     Response: status, url, headers, body, text, location, json()
-    Also: BIN (the virtualenv's bin), free_port(), process_tree(pid), stop_all(services,
-    timeout), StackError, StackTimeout.
+    Also: BIN (the virtualenv's bin), web_command(port, workers, threads) (production's
+    gunicorn command line, as start_web runs it), free_port(), process_tree(pid),
+    stop_all(services, timeout), StackError, StackTimeout.
 """
 
 from __future__ import annotations
@@ -619,6 +620,15 @@ def _lower(headers: Any) -> dict[str, str]:
 # --- the stack -----------------------------------------------------------------------------
 
 
+def web_command(port: int, workers: int, threads: int) -> list[str]:
+    """Production's gunicorn command line (config.launch), on loopback, stopping quickly
+    and logging errors to the service's log."""
+    from config.launch import gunicorn_command
+
+    argv = gunicorn_command(host="127.0.0.1", port=port, workers=workers, threads=threads)
+    return [*argv, "--graceful-timeout", "3", "--error-logfile", "-"]
+
+
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -900,11 +910,7 @@ class Stack:
         ready_timeout: float = 60,
     ) -> str:
         port = free_port()
-        argv = [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
-        argv += ["--workers", str(workers), "--threads", str(threads)]
-        argv += ["--graceful-timeout", "3", "--access-logfile", "-", "--error-logfile", "-"]
-        # Several gunicorns on one machine would share gunicorn 27's default control socket.
-        argv.append("--no-control-socket")
+        argv = web_command(port, workers, threads)
         web = self._service(Service, f"web-{port}", argv, env)
         base = f"http://127.0.0.1:{port}"
         probe = Learner(base, "", "", timeout=2)
