@@ -466,13 +466,16 @@ def sweep(*, now: datetime | None = None) -> SweepReport:
     waiting = Submission.objects.filter(status=Submission.Status.QUEUED).filter(
         Q(sent_at__isnull=True, created__lt=unsent_before) | Q(sent_at__lt=resend_before)
     )
-    resent = [pk for pk in waiting.values_list("pk", flat=True)[:1000] if pk not in requeued]
-    for pk in resent:
+    resent = []
+    for pk in waiting.values_list("pk", flat=True)[:1000]:
+        if pk in requeued:
+            continue
         try:
             send_grading_task(pk)
         except Exception:  # broker still down: the next sweep tries again
             logger.warning("could not re-send submission %s; broker unavailable?", pk)
             break
+        resent.append(pk)
     return SweepReport(requeued=requeued, failed=failed, resent=resent)
 
 
